@@ -64,7 +64,7 @@ static ct_err read_file_header(ct_reader *r, ct_errinfo *ei)
 {
     uint8_t h[CT_FRAME_HDR];
     if (r->size < CT_FRAME_HDR)
-        return ct_seterr(ei, r->size == 0 ? CT_ERR_TRUNCATED : CT_ERR_TRUNCATED, r->size,
+        return ct_seterr(ei, CT_ERR_TRUNCATED, r->size,
                          "%s: truncated at byte %llu inside the file header (file is %s)",
                          r->path, (unsigned long long)r->size, r->size ? "too short" : "empty");
     ct_err e = rd_pread(r, h, sizeof h, 0, ei);

@@ -1,0 +1,230 @@
+/*
+ * ndis_chimney_layout.h - compile-time proof that the chimney structs have the WDK layout:
+ * sizeof and every field offset from the reference tables (§2.1-2.7), for x86 when
+ * sizeof(void *) == 4 and x64 when it is 8, plus the POBL/MOBL in-place overlay of §2.4.
+ * A wrong layout here would corrupt real driver memory, so it must not compile.
+ * Bitfields have no offsetof; tests/unit/layout_test.c checks their bytes at run time.
+ * Include <chimney/ndis_chimney.h>, not this file.
+ */
+#ifndef CHIMNEY_NDIS_CHIMNEY_LAYOUT_H
+#define CHIMNEY_NDIS_CHIMNEY_LAYOUT_H
+
+#ifndef CHIMNEY_NDIS_CHIMNEY_H
+#error "include <chimney/ndis_chimney.h> instead of ndis_chimney_layout.h"
+#endif
+
+/* Pick the reference column: (x86 value, x64 value). */
+#define CHIMNEY_ABI_(x86, x64) (sizeof(void *) == 8 ? (x64) : (x86))
+#define CHIMNEY_ASSERT_SIZE_(type, x86, x64)                                                  \
+    _Static_assert(sizeof(type) == CHIMNEY_ABI_(x86, x64),                                   \
+                   "sizeof(" #type ") differs from the WDK layout")
+#define CHIMNEY_ASSERT_OFFSET_(type, field, x86, x64)                                          \
+    _Static_assert(offsetof(type, field) == CHIMNEY_ABI_(x86, x64),                            \
+                   "offset of " #type "." #field " differs from the WDK layout")
+#define CHIMNEY_MEMBER_SIZE_(type, field) sizeof(((type *)0)->field)
+
+_Static_assert(sizeof(void *) == 4 || sizeof(void *) == 8, "only the x86 and x64 ABIs exist");
+
+/* Basic types (§2.1). */
+_Static_assert(sizeof(UCHAR) == 1 && sizeof(USHORT) == 2, "UCHAR/USHORT width");
+_Static_assert(sizeof(ULONG) == 4, "ULONG is 32 bits on every Windows ABI");
+_Static_assert(sizeof(ULONG64) == 8, "ULONG64 width");
+_Static_assert(sizeof(NDIS_STATUS) == 4 && (NDIS_STATUS)-1 < 0, "NDIS_STATUS is a signed int32");
+_Static_assert(sizeof(NDIS_PORT_NUMBER) == 4, "NDIS_PORT_NUMBER is a ULONG");
+_Static_assert(sizeof(NDIS_HANDLE) == sizeof(void *), "NDIS_HANDLE is a pointer");
+
+CHIMNEY_ASSERT_SIZE_(NDIS_OBJECT_HEADER, 0x04, 0x04);
+CHIMNEY_ASSERT_OFFSET_(NDIS_OBJECT_HEADER, Type, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(NDIS_OBJECT_HEADER, Revision, 0x01, 0x01);
+CHIMNEY_ASSERT_OFFSET_(NDIS_OBJECT_HEADER, Size, 0x02, 0x02);
+
+/* NDIS_OFFLOAD_HANDLE (§2.2). */
+CHIMNEY_ASSERT_SIZE_(NDIS_OFFLOAD_HANDLE, 0x08, 0x10);
+CHIMNEY_ASSERT_OFFSET_(NDIS_OFFLOAD_HANDLE, NdisReserved, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(NDIS_OFFLOAD_HANDLE, MiniportOffloadContext, 0x04, 0x08);
+
+/* NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST (§2.3). */
+CHIMNEY_ASSERT_SIZE_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, 0x4c, 0x98);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, NextBlock, 0x04, 0x08);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, DependentBlockList, 0x08, 0x10);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, Status, 0x0c, 0x18);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, NdisReserved, 0x10, 0x20);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, OffloadHandle, 0x1c, 0x38);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, ProtocolReserved, 0x20, 0x40);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, MiniportReserved, 0x28, 0x50);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, ImReserved, 0x30, 0x60);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, Scratch, 0x38, 0x70);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, SourceHandle, 0x40, 0x80);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, PortNumber, 0x44, 0x88);
+CHIMNEY_ASSERT_OFFSET_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, NetBufferListChain, 0x48, 0x90);
+
+/* NDIS_MINIPORT_OFFLOAD_BLOCK_LIST (§2.4). */
+CHIMNEY_ASSERT_SIZE_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, 0x4c, 0x98);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, NextBlock, 0x04, 0x08);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, DependentBlockList, 0x08, 0x10);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, Status, 0x0c, 0x18);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, NdisReserved, 0x10, 0x20);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, MiniportOffloadContext, 0x18, 0x30);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, NdisOffloadHandle, 0x1c, 0x38);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, ProtocolReserved, 0x20, 0x40);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, MiniportReserved, 0x28, 0x50);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, ImReserved, 0x30, 0x60);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, Scratch, 0x38, 0x70);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, SourceHandle, 0x40, 0x80);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, PortNumber, 0x44, 0x88);
+CHIMNEY_ASSERT_OFFSET_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, NetBufferListChain, 0x48, 0x90);
+
+/* POBL/MOBL overlay (§2.4): NDIS converts one into the other in place, so they must agree
+ * on size and on every shared field, and differ only in the two documented slots. */
+#define CHIMNEY_ASSERT_OVERLAY_(pobl_field, mobl_field)                                         \
+    _Static_assert(offsetof(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, pobl_field) ==                    \
+                       offsetof(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, mobl_field),                  \
+                   "POBL." #pobl_field " does not overlay MOBL." #mobl_field)
+#define CHIMNEY_ASSERT_SAME_SIZE_(pobl_field, mobl_field)                                       \
+    _Static_assert(CHIMNEY_MEMBER_SIZE_(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST, pobl_field) ==        \
+                       CHIMNEY_MEMBER_SIZE_(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST, mobl_field),      \
+                   "POBL." #pobl_field " and MOBL." #mobl_field " differ in size")
+
+_Static_assert(sizeof(NDIS_PROTOCOL_OFFLOAD_BLOCK_LIST) == sizeof(NDIS_MINIPORT_OFFLOAD_BLOCK_LIST),
+               "POBL and MOBL must be the same size");
+CHIMNEY_ASSERT_OVERLAY_(NdisReserved[2], MiniportOffloadContext);
+CHIMNEY_ASSERT_SAME_SIZE_(NdisReserved[2], MiniportOffloadContext);
+CHIMNEY_ASSERT_OVERLAY_(OffloadHandle, NdisOffloadHandle);
+CHIMNEY_ASSERT_SAME_SIZE_(OffloadHandle, NdisOffloadHandle);
+CHIMNEY_ASSERT_OVERLAY_(Header, Header);
+CHIMNEY_ASSERT_OVERLAY_(NextBlock, NextBlock);
+CHIMNEY_ASSERT_OVERLAY_(DependentBlockList, DependentBlockList);
+CHIMNEY_ASSERT_OVERLAY_(Status, Status);
+CHIMNEY_ASSERT_OVERLAY_(NdisReserved, NdisReserved);
+CHIMNEY_ASSERT_OVERLAY_(ProtocolReserved, ProtocolReserved);
+CHIMNEY_ASSERT_SAME_SIZE_(ProtocolReserved, ProtocolReserved);
+CHIMNEY_ASSERT_OVERLAY_(MiniportReserved, MiniportReserved);
+CHIMNEY_ASSERT_SAME_SIZE_(MiniportReserved, MiniportReserved);
+CHIMNEY_ASSERT_OVERLAY_(ImReserved, ImReserved);
+CHIMNEY_ASSERT_SAME_SIZE_(ImReserved, ImReserved);
+CHIMNEY_ASSERT_OVERLAY_(Scratch, Scratch);
+CHIMNEY_ASSERT_SAME_SIZE_(Scratch, Scratch);
+CHIMNEY_ASSERT_OVERLAY_(SourceHandle, SourceHandle);
+CHIMNEY_ASSERT_OVERLAY_(PortNumber, PortNumber);
+CHIMNEY_ASSERT_OVERLAY_(NetBufferListChain, NetBufferListChain);
+
+/* OFFLOAD_STATE_HEADER (§2.7). */
+CHIMNEY_ASSERT_SIZE_(OFFLOAD_STATE_HEADER, 0x08, 0x08);
+CHIMNEY_ASSERT_OFFSET_(OFFLOAD_STATE_HEADER, Length, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(OFFLOAD_STATE_HEADER, RecognizedOptions, 0x04, 0x04);
+
+/* Neighbor state (§2.7). VlanId is a bitfield: checked by the test. */
+CHIMNEY_ASSERT_SIZE_(NEIGHBOR_OFFLOAD_STATE_CONST, 0x2c, 0x2c);
+CHIMNEY_ASSERT_OFFSET_(NEIGHBOR_OFFLOAD_STATE_CONST, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(NEIGHBOR_OFFLOAD_STATE_CONST, DlSourceAddress, 0x08, 0x08);
+
+CHIMNEY_ASSERT_SIZE_(NEIGHBOR_OFFLOAD_STATE_CACHED, 0x2c, 0x2c);
+CHIMNEY_ASSERT_OFFSET_(NEIGHBOR_OFFLOAD_STATE_CACHED, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(NEIGHBOR_OFFLOAD_STATE_CACHED, DlDestinationAddress, 0x08, 0x08);
+CHIMNEY_ASSERT_OFFSET_(NEIGHBOR_OFFLOAD_STATE_CACHED, HostReachabilityDelta, 0x28, 0x28);
+
+CHIMNEY_ASSERT_SIZE_(NEIGHBOR_OFFLOAD_STATE_DELEGATED, 0x0c, 0x0c);
+CHIMNEY_ASSERT_OFFSET_(NEIGHBOR_OFFLOAD_STATE_DELEGATED, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(NEIGHBOR_OFFLOAD_STATE_DELEGATED, NicReachabilityDelta, 0x08, 0x08);
+
+/* Path state (§2.7). */
+CHIMNEY_ASSERT_SIZE_(PATH_OFFLOAD_STATE_CONST, 0x10, 0x18);
+CHIMNEY_ASSERT_OFFSET_(PATH_OFFLOAD_STATE_CONST, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(PATH_OFFLOAD_STATE_CONST, SourceAddress, 0x08, 0x08);
+CHIMNEY_ASSERT_OFFSET_(PATH_OFFLOAD_STATE_CONST, DestinationAddress, 0x0c, 0x10);
+
+CHIMNEY_ASSERT_SIZE_(PATH_OFFLOAD_STATE_CACHED, 0x0c, 0x0c);
+CHIMNEY_ASSERT_OFFSET_(PATH_OFFLOAD_STATE_CACHED, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(PATH_OFFLOAD_STATE_CACHED, PathMtu, 0x08, 0x08);
+
+CHIMNEY_ASSERT_SIZE_(PATH_OFFLOAD_STATE_DELEGATED, 0x08, 0x08);
+CHIMNEY_ASSERT_OFFSET_(PATH_OFFLOAD_STATE_DELEGATED, Header, 0x00, 0x00);
+
+/* TCP const (§2.7). SndWindScale/RcvWindScale share byte 0x0e: checked by the test; the
+ * RemoteMss offset proves the bitfield byte is exactly one byte under every ABI. */
+CHIMNEY_ASSERT_SIZE_(TCP_OFFLOAD_STATE_CONST, 0x18, 0x18);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CONST, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CONST, Flags, 0x08, 0x08);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CONST, RemotePort, 0x0a, 0x0a);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CONST, LocalPort, 0x0c, 0x0c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CONST, RemoteMss, 0x10, 0x10);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CONST, HashValue, 0x14, 0x14);
+
+/* TCP cached (§2.7). FlowLabel and UserPriority are bitfields (test); TtlOrHopLimit at 0x28
+ * is where SysV and MSVC rules would disagree without the `ULONG :0`. */
+CHIMNEY_ASSERT_SIZE_(TCP_OFFLOAD_STATE_CACHED, 0x2c, 0x2c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, Flags, 0x08, 0x08);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, InitialRcvWnd, 0x0c, 0x0c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, RcvIndicationSize, 0x10, 0x10);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, KaProbeCount, 0x14, 0x14);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, KaTimeout, 0x18, 0x18);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, KaInterval, 0x1c, 0x1c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, MaxRT, 0x20, 0x20);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, TtlOrHopLimit, 0x28, 0x28);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_CACHED, TosOrTrafficClass, 0x29, 0x29);
+
+/* TCP delegated (§2.7), NDIS 6.1+ layout with DWnd. */
+CHIMNEY_ASSERT_SIZE_(TCP_OFFLOAD_STATE_DELEGATED, 0x70, 0x80);
+_Static_assert(CHIMNEY_MEMBER_SIZE_(TCP_OFFLOAD_STATE_DELEGATED, State) == 4,
+               "TCP_OFFLOAD_STATE_DELEGATED.State is a 4-byte enum in the WDK");
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, Header, 0x00, 0x00);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, State, 0x08, 0x08);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, Flags, 0x0c, 0x0c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, RcvNxt, 0x10, 0x10);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, RcvWnd, 0x14, 0x14);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SndUna, 0x18, 0x18);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SndNxt, 0x1c, 0x1c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SndMax, 0x20, 0x20);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SndWnd, 0x24, 0x24);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, MaxSndWnd, 0x28, 0x28);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SendWL1, 0x2c, 0x2c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, CWnd, 0x30, 0x30);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SsThresh, 0x34, 0x34);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SRtt, 0x38, 0x38);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, RttVar, 0x3a, 0x3a);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, TsRecent, 0x3c, 0x3c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, TsRecentAge, 0x40, 0x40);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, TsTime, 0x44, 0x44);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, TotalRT, 0x48, 0x48);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, DupAckCount, 0x4c, 0x4c);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SndWndProbeCount, 0x4d, 0x4d);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, KeepAlive, 0x50, 0x50);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, KeepAlive.ProbeCount, 0x50, 0x50);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, KeepAlive.TimeoutDelta, 0x54, 0x54);
+_Static_assert(CHIMNEY_MEMBER_SIZE_(TCP_OFFLOAD_STATE_DELEGATED, KeepAlive) == 8,
+               "KeepAlive is { UCHAR; ULONG; }, 8 bytes");
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, Retransmit, 0x58, 0x58);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, Retransmit.Count, 0x58, 0x58);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, Retransmit.TimeoutDelta, 0x5c, 0x5c);
+_Static_assert(CHIMNEY_MEMBER_SIZE_(TCP_OFFLOAD_STATE_DELEGATED, Retransmit) == 8,
+               "Retransmit is { UCHAR; ULONG; }, 8 bytes");
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SendDataHead, 0x60, 0x60);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SendDataTail, 0x64, 0x68);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, SendBacklogSize, 0x60, 0x60);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, BufferedData, 0x68, 0x70);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, ReceiveBacklogSize, 0x68, 0x70);
+CHIMNEY_ASSERT_OFFSET_(TCP_OFFLOAD_STATE_DELEGATED, DWnd, 0x6c, 0x78);
+
+/* Registration structs (§1.5): no reference table, but OffloadType replaces a WDK enum
+ * field and must stay 4 bytes. */
+_Static_assert(CHIMNEY_MEMBER_SIZE_(NDIS_PROVIDER_CHIMNEY_OFFLOAD_TCP_CHARACTERISTICS,
+                                    OffloadType) == 4,
+               "OffloadType is a 4-byte enum in the WDK");
+_Static_assert(CHIMNEY_MEMBER_SIZE_(NDIS_CLIENT_CHIMNEY_OFFLOAD_TCP_CHARACTERISTICS,
+                                    OffloadType) == 4,
+               "OffloadType is a 4-byte enum in the WDK");
+_Static_assert(offsetof(NDIS_TCP_OFFLOAD_EVENT_HANDLERS, Header) ==
+                   offsetof(NDIS_OFFLOAD_EVENT_HANDLERS, Header),
+               "NDIS_OFFLOAD_EVENT_HANDLERS is the header-only view of the TCP handlers");
+
+#undef CHIMNEY_ASSERT_SAME_SIZE_
+#undef CHIMNEY_ASSERT_OVERLAY_
+#undef CHIMNEY_MEMBER_SIZE_
+#undef CHIMNEY_ASSERT_OFFSET_
+#undef CHIMNEY_ASSERT_SIZE_
+#undef CHIMNEY_ABI_
+
+#endif /* CHIMNEY_NDIS_CHIMNEY_LAYOUT_H */
