@@ -22,7 +22,9 @@ echo
 echo "== stock tools: zstd -dc | protoc --decode=chimtrace.v1.Trace (first 12 lines)"
 if command -v protoc >/dev/null; then
   zstd -dc "$trace" | protoc --decode=chimtrace.v1.Trace -I "$top/schema" \
-    "$top/schema/chimtrace.proto" | head -12
+    "$top/schema/chimtrace.proto" >"$out/demo.decoded.txt"
+  head -12 "$out/demo.decoded.txt"
+  echo "... ($(grep -c '^  event {' "$out/demo.decoded.txt") events decoded by protoc)"
 fi
 echo
 echo "demo trace: $trace"
