@@ -34,6 +34,9 @@ extern "C" {
 #define CT_MAX_BLOCKS_PER_EVENT 4096u
 #define CT_MAX_INDEX_CHUNKS (1u << 26)
 
+/* Event.flags bits (FORMAT.md §6.1). */
+#define CT_EVENT_FLAG_REENTRANT 0x1u  /* completion-in arrived inside the IM's own down-call */
+
 /* ------------------------------------------------------------------------------------ */
 /* Writer                                                                                */
 

@@ -1,0 +1,148 @@
+/* platform_user.c - the user-mode backend of platform.h (Linux, the driver model).
+ *
+ * The only driver-shim file that uses libc. The clock is whatever the model installs (its
+ * virtual-time scheduler, or CLOCK_MONOTONIC for real-time recording); the ring index is a
+ * thread-local set by each producer thread. Allocations are counted per tag so that tests can
+ * see leaks, and can be made to fail on demand.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "platform_user.h"
+
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define TAG_SLOTS 16
+
+static plat_clock_fn clock_fn;
+static void *clock_ctx;
+static _Thread_local uint32_t ring_index;
+static uint32_t ring_count = 1;
+static volatile uint64_t fail_after;
+
+static struct {
+    uint32_t tag;
+    volatile uint64_t live;
+} tag_counts[TAG_SLOTS];
+static volatile uint64_t live_total;
+
+static uint64_t monotonic_ns(void)
+{
+    static uint64_t origin;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    uint64_t zero = 0;
+    __atomic_compare_exchange_n(&origin, &zero, now, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return now - __atomic_load_n(&origin, __ATOMIC_SEQ_CST);
+}
+
+uint64_t plat_now_ns(void)
+{
+    plat_clock_fn fn = __atomic_load_n(&clock_fn, __ATOMIC_ACQUIRE);
+    return fn != NULL ? fn(clock_ctx) : monotonic_ns();
+}
+
+void plat_user_set_clock(plat_clock_fn fn, void *ctx)
+{
+    clock_ctx = ctx;
+    __atomic_store_n(&clock_fn, fn, __ATOMIC_RELEASE);
+}
+
+uint32_t plat_ring_index(void)
+{
+    return ring_index;
+}
+
+uint32_t plat_ring_count(void)
+{
+    return ring_count;
+}
+
+void plat_user_set_ring_index(uint32_t ring)
+{
+    ring_index = ring;
+}
+
+void plat_user_set_ring_count(uint32_t count)
+{
+    ring_count = count ? count : 1;
+}
+
+/* Find (or claim) the counter slot of a tag. Tags are few and fixed; lock-free claim. */
+static volatile uint64_t *tag_slot(uint32_t tag)
+{
+    for (int i = 0; i < TAG_SLOTS; i++) {
+        uint32_t cur = __atomic_load_n(&tag_counts[i].tag, __ATOMIC_ACQUIRE);
+        if (cur == tag)
+            return &tag_counts[i].live;
+        if (cur == 0) {
+            uint32_t zero = 0;
+            if (__atomic_compare_exchange_n(&tag_counts[i].tag, &zero, tag, 0,
+                                            __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST) ||
+                zero == tag)
+                return &tag_counts[i].live;
+        }
+    }
+    return NULL;
+}
+
+void *plat_alloc(size_t size, uint32_t tag)
+{
+    uint64_t f = __atomic_load_n(&fail_after, __ATOMIC_SEQ_CST);
+    if (f > 0 && __atomic_sub_fetch(&fail_after, 1, __ATOMIC_SEQ_CST) == 0)
+        return NULL;
+    void *p = NULL;
+    if (posix_memalign(&p, 16, size ? size : 1) != 0)
+        return NULL;
+    memset(p, 0, size);
+    volatile uint64_t *slot = tag_slot(tag);
+    if (slot != NULL)
+        __atomic_fetch_add(slot, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_add(&live_total, 1, __ATOMIC_SEQ_CST);
+    return p;
+}
+
+void plat_free(void *p, uint32_t tag)
+{
+    if (p == NULL)
+        return;
+    volatile uint64_t *slot = tag_slot(tag);
+    if (slot != NULL)
+        __atomic_fetch_sub(slot, 1, __ATOMIC_SEQ_CST);
+    __atomic_fetch_sub(&live_total, 1, __ATOMIC_SEQ_CST);
+    free(p);
+}
+
+uint64_t plat_user_live_allocs(uint32_t tag)
+{
+    if (tag == 0)
+        return __atomic_load_n(&live_total, __ATOMIC_SEQ_CST);
+    volatile uint64_t *slot = tag_slot(tag);
+    return slot ? __atomic_load_n(slot, __ATOMIC_SEQ_CST) : 0;
+}
+
+void plat_user_fail_alloc_after(uint64_t n)
+{
+    __atomic_store_n(&fail_after, n, __ATOMIC_SEQ_CST);
+}
+
+void plat_spin_init(plat_spinlock *l)
+{
+    l->held = 0;
+    l->saved = 0;
+}
+
+void plat_spin_acquire(plat_spinlock *l)
+{
+    while (__atomic_exchange_n(&l->held, 1u, __ATOMIC_ACQUIRE) != 0) {
+        while (__atomic_load_n(&l->held, __ATOMIC_RELAXED) != 0)
+            sched_yield();
+    }
+}
+
+void plat_spin_release(plat_spinlock *l)
+{
+    __atomic_store_n(&l->held, 0u, __ATOMIC_RELEASE);
+}
