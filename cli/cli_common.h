@@ -27,6 +27,7 @@ typedef struct cli_verb {
     void (*usage)(FILE *out);               /* full usage, starting with "Usage:" */
 } cli_verb;
 
+extern const cli_verb cli_verb_record;
 extern const cli_verb cli_verb_info;
 extern const cli_verb cli_verb_dump;
 extern const cli_verb cli_verb_synth;

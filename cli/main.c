@@ -15,6 +15,7 @@
 #endif
 
 static const cli_verb *const verbs[] = {
+    &cli_verb_record,
     &cli_verb_info,
     &cli_verb_dump,
     &cli_verb_synth,

@@ -79,6 +79,10 @@ static inline void plat_store_release_u32(volatile uint32_t *p, uint32_t v)
 {
     __atomic_store_n(p, v, __ATOMIC_RELEASE);
 }
+static inline uint8_t plat_load_acquire_u8(const volatile uint8_t *p)
+{
+    return __atomic_load_n(p, __ATOMIC_ACQUIRE);
+}
 static inline uint32_t plat_load_relaxed_u32(const volatile uint32_t *p)
 {
     return __atomic_load_n(p, __ATOMIC_RELAXED);

@@ -73,7 +73,7 @@ typedef struct shim_block_rec {
     uint8_t addr_len;       /* 4 or 16 when SHIM_BLKF_ADDRS */
     uint64_t block_ptr;
     uint64_t ctx_value;
-    uint8_t raw[SHIM_BLOCK_RAW_BYTES];  /* the block list struct as it was in memory */
+    uint8_t raw[(SHIM_BLOCK_RAW_BYTES + 7u) & ~7u]; /* the block list struct as it was in memory */
     uint8_t src_addr[16];
     uint8_t dst_addr[16];
 } shim_block_rec;

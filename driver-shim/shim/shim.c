@@ -110,7 +110,7 @@ static void emit(shim *s, shim_op *op, uint8_t edge, NDIS_HANDLE binding,
     uint32_t loss_len = rs->pend_count ? (uint32_t)sizeof(shim_loss_rec) : 0;
     uint32_t len = size_event(s, op, root, ring_max_record(&rs->r) - loss_len, &nblocks, &seen,
                               &flags);
-    if (edge == SHIM_EDGE_COMPLETION_IN_BELOW && op->in_downcall)
+    if (edge == SHIM_EDGE_COMPLETION_IN_BELOW && plat_load_acquire_u8(&op->in_downcall))
         flags |= SHIM_EVF_REENTRANT;
     /* A pending loss record and the event go in one reservation: the loss is reported only
      * together with the event that proves the ring had room again. */

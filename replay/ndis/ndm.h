@@ -19,7 +19,8 @@
  *     completion may thus arrive re-entrantly inside the down-call, or later from a
  *     scheduler callback).
  * Routing faults (a completion whose SourceHandle is not a binding of that adapter, ...)
- * are never fatal: they are counted and reported by ndm_violations.
+ * are never fatal: they are counted and reported by ndm_violations, and the faulty call
+ * goes no further (a misrouted completion is dropped, never delivered elsewhere).
  *
  * Handles are opaque pointers; every ndm_* handle doubles as the NDIS_HANDLE NDIS would
  * give out (NdisMiniportDriverHandle, NdisMiniportHandle, NdisBindingHandle, ...).

@@ -1,4 +1,4 @@
-/* sched.h - the one clock/scheduler abstraction behind the driver model.
+/* scheduler.h - the one clock/scheduler abstraction behind the driver model.
  *
  * Everything in the model that happens "later" (a NIC completing after its latency, a host
  * issuing its next operation, a keep-alive frame) is a callback posted to a lane at a
@@ -51,6 +51,11 @@ ct_err sched_run(sched *s);
 
 /* Ask sched_run to return: pending callbacks are dropped. Thread-safe. */
 void sched_stop(sched *s);
+
+/* Virtual mode: call fn(arg) after every callback, on the scheduler's thread, with the
+ * ring index still that of the callback's lane (the recorder drains there, at points that
+ * are as reproducible as the callbacks). Ignored in real mode. Set before sched_run. */
+void sched_set_after_callback(sched *s, sched_fn fn, void *arg);
 
 /* Callbacks run so far (all lanes). */
 uint64_t sched_callbacks_run(const sched *s);
