@@ -1,30 +1,44 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR - the main job on the built-in default, run by `./run demo`.
-# Until recording lands (issue 3) the default is a synthetic trace: write it, inspect it with
-# chimtrace, and decode it with the stock tools exactly as schema/FORMAT.md promises.
+# Records the default workload (basic) through the driver model with the shim on, then
+# reads the trace back with chimtrace and with the stock tools, and the pcap with tshark.
+# (Replay, diff, verify and stats join this job as they land.)
 set -euo pipefail
 build=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
 ct="$build/cli/chimtrace"
 out="$top/out"
 mkdir -p "$out"
-trace="$out/demo.ctrace"
+trace="$out/basic.ctrace"
+pcap="$out/basic.pcap"
 
-echo "== chimtrace synth: 100000 synthetic events, seed 1"
-"$ct" synth -o "$trace" --records 100000 --seed 1
+echo "== chimtrace record (default workload 'basic', deterministic, seed 1)"
+"$ct" record --deterministic -o "$trace" --pcap "$pcap"
 echo
 echo "== chimtrace info"
 "$ct" info "$trace"
 echo
-echo "== chimtrace dump --from-seq 1000 --count 4"
-"$ct" dump "$trace" --from-seq 1000 --count 4
+echo "== chimtrace dump --count 5 (the header, then the initiate at its four edges)"
+"$ct" dump "$trace" --count 5
 echo
-echo "== stock tools: zstd -dc | protoc --decode=chimtrace.v1.Trace (first 12 lines)"
+echo "== stock tools: zstd -dc | protoc --decode=chimtrace.v1.Trace"
 if command -v protoc >/dev/null; then
   zstd -dc "$trace" | protoc --decode=chimtrace.v1.Trace -I "$top/schema" \
-    "$top/schema/chimtrace.proto" >"$out/demo.decoded.txt"
-  head -12 "$out/demo.decoded.txt"
-  echo "... ($(grep -c '^  event {' "$out/demo.decoded.txt") events decoded by protoc)"
+    "$top/schema/chimtrace.proto" >"$out/basic.decoded.txt"
+  echo "$(grep -c '^  event {' "$out/basic.decoded.txt") events decoded by protoc" \
+       "(full text in out/basic.decoded.txt)"
+else
+  echo "protoc not installed: skipped (./run tests installs it)"
 fi
 echo
-echo "demo trace: $trace"
+echo "== the NIC's frames (pcap)"
+if command -v tshark >/dev/null; then
+  tshark -n -r "$pcap" 2>/dev/null | head -5
+else
+  echo "tshark not installed: skipped (./run tests installs it)"
+fi
+echo
+echo "== a real-time recording: 2 host threads, 64 connections, workload 'mixed'"
+"$ct" record --workload mixed --threads 2 --connections 64 -o "$out/mixed.ctrace"
+echo
+echo "trace: $trace   pcap: $pcap"

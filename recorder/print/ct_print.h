@@ -166,4 +166,12 @@ ct_err ct_print_header_text(FILE *out, const Chimtrace__V1__TraceHeader *hdr, in
 }
 #endif
 
+/* A TcpConst port as a port number. The trace keeps the 16-bit value as the structure held
+ * it (FORMAT.md §6.6); chimtrace's host stack stores ports in network byte order, as tcpip
+ * keeps them, so the number is the value with its two bytes swapped on a little-endian ABI. */
+static inline uint32_t ct_print_port(uint32_t stored)
+{
+    return ((stored & 0xFFu) << 8) | ((stored >> 8) & 0xFFu);
+}
+
 #endif /* CT_PRINT_H */

@@ -100,9 +100,9 @@ static void text_state(FILE *out, const Chimtrace__V1__Block *b)
         fputs(" tcp", out);
     if (b->tcp_const) {
         if (b->tcp_const->has_local_port)
-            fprintf(out, " lport=%" PRIu32, b->tcp_const->local_port);
+            fprintf(out, " lport=%" PRIu32, ct_print_port(b->tcp_const->local_port));
         if (b->tcp_const->has_remote_port)
-            fprintf(out, " rport=%" PRIu32, b->tcp_const->remote_port);
+            fprintf(out, " rport=%" PRIu32, ct_print_port(b->tcp_const->remote_port));
     }
     if (b->tcp_delegated) {
         const Chimtrace__V1__TcpDelegated *d = b->tcp_delegated;

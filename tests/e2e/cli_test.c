@@ -184,7 +184,7 @@ static void synth(const char *path, const char *records, const char *seed,
 
 Test(cli, every_verb_help_exits_0_and_prints_usage)
 {
-    const char *verbs[] = { "info", "dump", "synth" };
+    const char *verbs[] = { "record", "info", "dump", "synth" };
 
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
         run_result r = RUN((char *)verbs[i], "--help");
@@ -258,6 +258,26 @@ Test(cli, bad_options_exit_2_with_a_message_naming_the_option)
     r = RUN("synth", "-o", t, "--zstd-level", "20");
     cr_expect_eq(r.status, 2);
     cr_expect_not_null(strstr(r.err, "1 to 19"), "stderr: %s", r.err);
+    run_free(&r);
+
+    r = RUN("record", "--workload", "nosuch", "-o", t);
+    cr_expect_eq(r.status, 2, "record with an unknown workload");
+    cr_expect_not_null(strstr(r.err, "nosuch"), "stderr: %s", r.err);
+    run_free(&r);
+
+    r = RUN("record", "--threads", "0", "-o", t);
+    cr_expect_eq(r.status, 2);
+    cr_expect_not_null(strstr(r.err, "--threads"), "stderr: %s", r.err);
+    run_free(&r);
+
+    r = RUN("record", "--nic-latency", "fixed:fast", "-o", t);
+    cr_expect_eq(r.status, 2, "record with a bad latency spec");
+    cr_expect_not_null(strstr(r.err, "fixed:fast"), "stderr: %s", r.err);
+    run_free(&r);
+
+    r = RUN("record", "--workload", "basic");
+    cr_expect_eq(r.status, 2, "record without -o");
+    cr_expect_not_null(strstr(r.err, "-o"), "stderr: %s", r.err);
     run_free(&r);
 }
 

@@ -170,3 +170,22 @@ Test(record, a_killed_recording_reads_back_to_its_last_sealed_chunk)
     cr_assert(WIFSIGNALED(st), "the recording ended before it was killed");
     rc_check_truncated(path);
 }
+
+Test(record, stock_tools_decode_a_recorded_trace)
+{
+    char path[256], cmd[1024];
+    snprintf(path, sizeof path, "%s/deep.ctrace", dir);
+    rc_requests issued;
+    rc_requests_init(&issued);
+    ct_record_result res;
+    record_workload("deep", 1, 1, path, NULL, &issued, &res);
+    snprintf(cmd, sizeof cmd, "zstd -dc '%s' | protoc --decode=chimtrace.v1.Trace -I '%s' '%s' "
+             "| grep -c '^  event {'", path, CT_TEST_SOURCE_DIR "/schema", CT_PROTO_FILE);
+    FILE *p = popen(cmd, "r");
+    unsigned long long n = 0;
+    cr_assert_eq(fscanf(p, "%llu", &n), 1, "no output from zstd | protoc");
+    cr_assert_eq(pclose(p), 0, "zstd -dc | protoc --decode failed: are both installed?");
+    cr_assert_eq(n, res.events, "protoc decoded %llu events of %llu", n,
+                 (unsigned long long)res.events);
+    rc_requests_free(&issued);
+}

@@ -144,7 +144,7 @@ Test(print, event_text_is_exactly_the_documented_format)
     b[2].has_nbl_chain_set = 1, b[2].nbl_chain_set = 1;
     b[2].has_nbl_chain_id = 1, b[2].nbl_chain_id = 77;
 
-    tc.has_local_port = 1, tc.local_port = 443, tc.has_remote_port = 1, tc.remote_port = 50000;
+    tc.has_local_port = 1, tc.local_port = 0xBB01, tc.has_remote_port = 1, tc.remote_port = 0x50C3; /* network order */
     td.has_state = 1, td.state = CHIMTRACE__V1__TCP_CONNECTION_STATE__TCP_CONNECTION_ESTABLISHED;
     td.has_snd_una = 1, td.snd_una = 100, td.has_snd_nxt = 1, td.snd_nxt = 200;
     td.has_rcv_nxt = 1, td.rcv_nxt = 300;
