@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ct_rng.h"
 #include "record_int.h"
 
 #ifndef CT_VERSION
@@ -25,14 +26,6 @@ double rec_wall_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
 }
 
 typedef struct hdr_store {
@@ -59,7 +52,7 @@ static void fill_uuid(hdr_store *st, const ct_record_opts *o)
         if (f != NULL)
             fclose(f);
     }
-    uint64_t a = splitmix(&x), b = splitmix(&x);
+    uint64_t a = ct_splitmix64(&x), b = ct_splitmix64(&x);
     memcpy(st->uuid, &a, 8);
     memcpy(st->uuid + 8, &b, 8);
     st->uuid[6] = (uint8_t)((st->uuid[6] & 0x0F) | 0x40); /* version 4 layout */

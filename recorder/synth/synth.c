@@ -9,15 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_rng.h"
 #include "synth_int.h"
 
-/* splitmix64: tiny, fast, and every seed (0 included) gives a good stream. */
+/* A splitmix64 stream: tiny, fast, and every seed (0 included) gives a good stream. */
 uint64_t syn_rand(ct_synth *s)
 {
-    uint64_t z = (s->rng += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    return ct_splitmix64(&s->rng);
 }
 
 uint32_t syn_below(ct_synth *s, uint32_t n)

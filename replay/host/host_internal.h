@@ -13,13 +13,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "ct_rng.h"
 #include "host.h"
 
 /* ---- random numbers: splitmix64 seeds xoshiro256** (never rand(), never the clock) ---- */
 
-typedef struct host_rng {
-    uint64_t s[4];
-} host_rng;
+typedef ct_rng host_rng;
 
 void host_rng_seed(host_rng *r, uint64_t seed, uint64_t stream);
 uint64_t host_rng_next(host_rng *r);

@@ -12,38 +12,14 @@
 
 /* ---- random numbers ---------------------------------------------------------------- */
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 void host_rng_seed(host_rng *r, uint64_t seed, uint64_t stream)
 {
-    uint64_t x = seed ^ (stream * 0xD1B54A32D192ED03ull);
-    for (int i = 0; i < 4; i++)
-        r->s[i] = splitmix64(&x);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
+    ct_rng_seed(r, seed ^ (stream * 0xD1B54A32D192ED03ull));
 }
 
 uint64_t host_rng_next(host_rng *r)
 {
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return ct_rng_next(r);
 }
 
 uint32_t host_rng_below(host_rng *r, uint32_t n)
@@ -222,7 +198,7 @@ static void make_tcp_const(host_obj *o, const host_obj *path, host_rng *r)
     c->RemoteMss = (USHORT)(path->u.path.ca.PathMtu - (path->ipv6 ? 60 : 40));
     uint64_t x = ((uint64_t)c->RemotePort << 48) ^ ((uint64_t)c->LocalPort << 32) ^
                  path->u.path.dst[3] ^ ((uint64_t)path->u.path.dst[15] << 8);
-    c->HashValue = (ULONG)(splitmix64(&x) >> 32);
+    c->HashValue = (ULONG)(ct_splitmix64(&x) >> 32);
 }
 
 static void make_tcp_cached(host_obj *o, const host_obj *path, host_rng *r)

@@ -9,19 +9,17 @@
 
 #include <pthread.h>
 
+#include "ct_rng.h"
 #include "nic.h"
 
 /* ---- PRNG: splitmix64 seeding, xoshiro256** draws (never rand(): runs must repeat) ------- */
 
-typedef struct nic_rng {
-    uint64_t s[4];
-} nic_rng;
+typedef ct_rng nic_rng;
 
 void nic_rng_seed(nic_rng *r, uint64_t seed);
 uint64_t nic_rng_next(nic_rng *r);
 uint64_t nic_rng_below(nic_rng *r, uint64_t n); /* uniform in [0, n); 0 when n == 0 */
 double nic_rng_unit(nic_rng *r);                 /* uniform in (0, 1) */
-uint64_t nic_splitmix64(uint64_t *state);
 
 /* One completion latency. */
 uint64_t nic_latency_draw(const nic_latency *l, nic_rng *r);

@@ -1,4 +1,4 @@
-/* nic_latency.c - the NIC's randomness: a seeded PRNG of its own (splitmix64 to seed,
+/* nic_latency.c - the NIC's randomness: seeded draws from the project PRNG (ct_rng.h,
  * xoshiro256** to draw; never rand(), so a seed always gives the same run) and the
  * completion-latency distributions (fixed, uniform, lognormal) with the parser of their
  * text form, `--nic-latency fixed:50us | uniform:10us:200us | lognormal:20us:0.5`.
@@ -13,38 +13,14 @@
 
 #include "nic_int.h"
 
-uint64_t nic_splitmix64(uint64_t *state)
-{
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 void nic_rng_seed(nic_rng *r, uint64_t seed)
 {
-    uint64_t st = seed;
-    for (int i = 0; i < 4; i++)
-        r->s[i] = nic_splitmix64(&st);
-}
-
-static uint64_t rotl(uint64_t x, int k)
-{
-    return (x << k) | (x >> (64 - k));
+    ct_rng_seed(r, seed);
 }
 
 uint64_t nic_rng_next(nic_rng *r)
 {
-    uint64_t *s = r->s;
-    uint64_t result = rotl(s[1] * 5, 7) * 9;
-    uint64_t t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return result;
+    return ct_rng_next(r);
 }
 
 uint64_t nic_rng_below(nic_rng *r, uint64_t n)
