@@ -5,7 +5,7 @@
 # helpers/tf_helpers.[ch], built once as ct_tf_helpers.
 add_library(ct_tf_helpers STATIC "${CMAKE_CURRENT_LIST_DIR}/helpers/tf_helpers.c")
 target_include_directories(ct_tf_helpers PUBLIC "${CMAKE_CURRENT_LIST_DIR}/helpers")
-target_link_libraries(ct_tf_helpers PUBLIC ct_synth ct_tracefile)
+target_link_libraries(ct_tf_helpers PUBLIC ct_synth ct_tracefile PkgConfig::CRITERION)
 
 foreach(t roundtrip truncation corrupt seek memory)
   ct_add_test(tracefile_${t}_test

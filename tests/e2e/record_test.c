@@ -16,19 +16,7 @@
 #include "recorder.h"
 #include "tf_helpers.h"
 
-static char dir[128];
-
-static void setup(void)
-{
-    cr_assert_eq(tf_mkscratch(dir, sizeof dir), 0);
-}
-
-static void teardown(void)
-{
-    tf_rmtree(dir);
-}
-
-TestSuite(record, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(record, .init = tf_scratch_setup, .fini = tf_scratch_teardown, .timeout = 300);
 
 static void record_workload(const char *workload, int deterministic, uint32_t threads,
                             const char *path, const char *pcap, rc_requests *issued,
@@ -52,7 +40,7 @@ static void record_workload(const char *workload, int deterministic, uint32_t th
 static void check_workload(const char *workload, int deterministic, uint32_t threads)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/%s.ctrace", dir, workload);
+    snprintf(path, sizeof path, "%s/%s.ctrace", tf_dir, workload);
     rc_requests issued;
     rc_requests_init(&issued);
     ct_record_result res;
@@ -90,7 +78,7 @@ Test(record, storm_round_trips_in_real_time_with_two_threads) { check_workload("
 Test(record, exhaust_shows_partial_success_and_entry_exhaustion)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/exhaust.ctrace", dir);
+    snprintf(path, sizeof path, "%s/exhaust.ctrace", tf_dir);
     rc_requests issued;
     rc_requests_init(&issued);
     ct_record_result res;
@@ -115,9 +103,9 @@ static int run_cli(char *const argv[])
 Test(record, deterministic_runs_with_one_seed_are_byte_identical)
 {
     char a[256], b[256], c[256];
-    snprintf(a, sizeof a, "%s/a.ctrace", dir);
-    snprintf(b, sizeof b, "%s/b.ctrace", dir);
-    snprintf(c, sizeof c, "%s/c.ctrace", dir);
+    snprintf(a, sizeof a, "%s/a.ctrace", tf_dir);
+    snprintf(b, sizeof b, "%s/b.ctrace", tf_dir);
+    snprintf(c, sizeof c, "%s/c.ctrace", tf_dir);
     const char *ct = CT_TEST_BINARY_DIR "/cli/chimtrace";
     char *args_a[] = {(char *)ct, "record", "--workload", "mixed", "--seed", "5",
                       "--deterministic", "-o", a, NULL};
@@ -135,8 +123,8 @@ Test(record, deterministic_runs_with_one_seed_are_byte_identical)
 Test(record, tshark_decodes_the_pcap_and_agrees_with_the_trace)
 {
     char path[256], pcap[256];
-    snprintf(path, sizeof path, "%s/storm.ctrace", dir);
-    snprintf(pcap, sizeof pcap, "%s/storm.pcap", dir);
+    snprintf(path, sizeof path, "%s/storm.ctrace", tf_dir);
+    snprintf(pcap, sizeof pcap, "%s/storm.pcap", tf_dir);
     rc_requests issued;
     rc_requests_init(&issued);
     ct_record_result res;
@@ -153,7 +141,7 @@ Test(record, tshark_decodes_the_pcap_and_agrees_with_the_trace)
 Test(record, a_killed_recording_reads_back_to_its_last_sealed_chunk)
 {
     char path[256];
-    snprintf(path, sizeof path, "%s/killed.ctrace", dir);
+    snprintf(path, sizeof path, "%s/killed.ctrace", tf_dir);
     const char *ct = CT_TEST_BINARY_DIR "/cli/chimtrace";
     /* Real time, small chunks, long enough that SIGKILL lands mid-run. */
     char *argv[] = {(char *)ct, "record", "--workload", "churn", "--connections", "200",
@@ -174,7 +162,7 @@ Test(record, a_killed_recording_reads_back_to_its_last_sealed_chunk)
 Test(record, stock_tools_decode_a_recorded_trace)
 {
     char path[256], cmd[1024];
-    snprintf(path, sizeof path, "%s/deep.ctrace", dir);
+    snprintf(path, sizeof path, "%s/deep.ctrace", tf_dir);
     rc_requests issued;
     rc_requests_init(&issued);
     ct_record_result res;

@@ -15,22 +15,16 @@
 
 #include "tf_helpers.h"
 
-static char dir[128];
 static char path[256], raw_path[256];
 
 static void setup(void)
 {
-    cr_assert_eq(tf_mkscratch(dir, sizeof dir), 0, "mkdtemp failed");
-    snprintf(path, sizeof path, "%s/t.ctrace", dir);
-    snprintf(raw_path, sizeof raw_path, "%s/t.raw", dir);
+    tf_scratch_setup();
+    tf_scratch_path(path, sizeof path, "t.ctrace");
+    tf_scratch_path(raw_path, sizeof raw_path, "t.raw");
 }
 
-static void teardown(void)
-{
-    tf_rmtree(dir);
-}
-
-TestSuite(stock_tools, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(stock_tools, .init = setup, .fini = tf_scratch_teardown, .timeout = 120);
 
 static void require_tool(const char *tool)
 {

@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <criterion/criterion.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,4 +355,21 @@ void tf_rmtree(const char *dir)
     }
     closedir(d);
     rmdir(dir);
+}
+
+char tf_dir[128];
+
+void tf_scratch_setup(void)
+{
+    cr_assert_eq(tf_mkscratch(tf_dir, sizeof tf_dir), 0, "mkdtemp failed");
+}
+
+void tf_scratch_teardown(void)
+{
+    tf_rmtree(tf_dir);
+}
+
+void tf_scratch_path(char *out, size_t size, const char *name)
+{
+    snprintf(out, size, "%s/%s", tf_dir, name);
 }

@@ -76,6 +76,14 @@ int tf_spit(const char *path, const uint8_t *buf, size_t len);
 int tf_mkscratch(char *dir, size_t size);
 void tf_rmtree(const char *dir);
 
+/* Criterion fixture pieces shared by the suites: tf_scratch_setup makes a fresh private
+ * directory (tf_dir) and fails the test if it cannot; tf_scratch_teardown removes it;
+ * tf_scratch_path names a file inside it. */
+extern char tf_dir[128];
+void tf_scratch_setup(void);
+void tf_scratch_teardown(void);
+void tf_scratch_path(char *out, size_t size, const char *name);
+
 /* The first field of `m` (recursively) that is not set: an optional without its has_
  * flag or pointer, an empty repeated field, string or bytes, a zero enum, a oneof with no
  * member. Returns NULL when every field is set, else "Message.field" in buf. */

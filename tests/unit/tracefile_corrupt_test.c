@@ -13,22 +13,16 @@
 
 #include "tf_helpers.h"
 
-static char dir[128];
 static char path[256], bad_path[256];
 
 static void setup(void)
 {
-    cr_assert_eq(tf_mkscratch(dir, sizeof dir), 0, "mkdtemp failed");
-    snprintf(path, sizeof path, "%s/t.ctrace", dir);
-    snprintf(bad_path, sizeof bad_path, "%s/bad.ctrace", dir);
+    tf_scratch_setup();
+    tf_scratch_path(path, sizeof path, "t.ctrace");
+    tf_scratch_path(bad_path, sizeof bad_path, "bad.ctrace");
 }
 
-static void teardown(void)
-{
-    tf_rmtree(dir);
-}
-
-TestSuite(corrupt, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(corrupt, .init = setup, .fini = tf_scratch_teardown, .timeout = 300);
 
 typedef struct fixture {
     tf_recs want;

@@ -18,22 +18,16 @@
  * mallinfo2 then sees nothing. A weak reference finds it however this file was compiled. */
 extern size_t __sanitizer_get_current_allocated_bytes(void) __attribute__((weak));
 
-static char dir[128];
 static char small_path[256], big_path[256];
 
 static void setup(void)
 {
-    cr_assert_eq(tf_mkscratch(dir, sizeof dir), 0, "mkdtemp failed");
-    snprintf(small_path, sizeof small_path, "%s/small.ctrace", dir);
-    snprintf(big_path, sizeof big_path, "%s/big.ctrace", dir);
+    tf_scratch_setup();
+    tf_scratch_path(small_path, sizeof small_path, "small.ctrace");
+    tf_scratch_path(big_path, sizeof big_path, "big.ctrace");
 }
 
-static void teardown(void)
-{
-    tf_rmtree(dir);
-}
-
-TestSuite(memory, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(memory, .init = setup, .fini = tf_scratch_teardown, .timeout = 300);
 
 /* Bytes of heap in use right now. VmHWM is not used: on this kernel its RSS counters
  * are updated lazily and miss short-lived peaks altogether. */

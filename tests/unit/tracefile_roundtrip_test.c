@@ -11,21 +11,15 @@
 
 #include "tf_helpers.h"
 
-static char dir[128];
 static char path[256];
 
 static void setup(void)
 {
-    cr_assert_eq(tf_mkscratch(dir, sizeof dir), 0, "mkdtemp failed");
-    snprintf(path, sizeof path, "%s/t.ctrace", dir);
+    tf_scratch_setup();
+    tf_scratch_path(path, sizeof path, "t.ctrace");
 }
 
-static void teardown(void)
-{
-    tf_rmtree(dir);
-}
-
-TestSuite(roundtrip, .init = setup, .fini = teardown, .timeout = 120);
+TestSuite(roundtrip, .init = setup, .fini = tf_scratch_teardown, .timeout = 120);
 
 static void assert_same_record(const Chimtrace__V1__Record *a, const tf_recs *got, size_t i)
 {
@@ -264,8 +258,8 @@ Test(roundtrip, same_seed_writes_identical_files_and_another_seed_does_not)
     char p2[300], p3[300];
     uint8_t *a, *b, *c;
     size_t al, bl, cl;
-    snprintf(p2, sizeof p2, "%s/b.ctrace", dir);
-    snprintf(p3, sizeof p3, "%s/c.ctrace", dir);
+    snprintf(p2, sizeof p2, "%s/b.ctrace", tf_dir);
+    snprintf(p3, sizeof p3, "%s/c.ctrace", tf_dir);
     cr_assert_eq(tf_write_synth(path, 5, 3000, 8192, NULL, NULL, NULL), CT_OK);
     cr_assert_eq(tf_write_synth(p2, 5, 3000, 8192, NULL, NULL, NULL), CT_OK);
     cr_assert_eq(tf_write_synth(p3, 6, 3000, 8192, NULL, NULL, NULL), CT_OK);

@@ -14,21 +14,15 @@
 
 #include "tf_helpers.h"
 
-static char dir[128];
 static char path[256];
 
 static void setup(void)
 {
-    cr_assert_eq(tf_mkscratch(dir, sizeof dir), 0, "mkdtemp failed");
-    snprintf(path, sizeof path, "%s/t.ctrace", dir);
+    tf_scratch_setup();
+    tf_scratch_path(path, sizeof path, "t.ctrace");
 }
 
-static void teardown(void)
-{
-    tf_rmtree(dir);
-}
-
-TestSuite(seek, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(seek, .init = setup, .fini = tf_scratch_teardown, .timeout = 300);
 
 /* Every record of a file in file order, with the index keys of the events. */
 typedef struct oracle {

@@ -14,22 +14,16 @@
 
 #include "tf_helpers.h"
 
-static char dir[128];
 static char path[256], cut_path[256];
 
 static void setup(void)
 {
-    cr_assert_eq(tf_mkscratch(dir, sizeof dir), 0, "mkdtemp failed");
-    snprintf(path, sizeof path, "%s/t.ctrace", dir);
-    snprintf(cut_path, sizeof cut_path, "%s/cut.ctrace", dir);
+    tf_scratch_setup();
+    tf_scratch_path(path, sizeof path, "t.ctrace");
+    tf_scratch_path(cut_path, sizeof cut_path, "cut.ctrace");
 }
 
-static void teardown(void)
-{
-    tf_rmtree(dir);
-}
-
-TestSuite(truncation, .init = setup, .fini = teardown, .timeout = 300);
+TestSuite(truncation, .init = setup, .fini = tf_scratch_teardown, .timeout = 300);
 
 /* The intact file and what is known about it. */
 typedef struct fixture {
