@@ -33,9 +33,13 @@ static uint64_t monotonic_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    uint64_t zero = 0;
-    __atomic_compare_exchange_n(&origin, &zero, now, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-    return now - __atomic_load_n(&origin, __ATOMIC_SEQ_CST);
+    uint64_t o = __atomic_load_n(&origin, __ATOMIC_ACQUIRE);
+    if (PLAT_UNLIKELY(o == 0)) {
+        uint64_t zero = 0; /* first call: the origin is set once, by whoever gets there */
+        __atomic_compare_exchange_n(&origin, &zero, now, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+        o = __atomic_load_n(&origin, __ATOMIC_ACQUIRE);
+    }
+    return now - o;
 }
 
 uint64_t plat_now_ns(void)

@@ -65,7 +65,7 @@ static uint32_t size_event(shim *s, const shim_op *op, PNDIS_MINIPORT_OFFLOAD_BL
             continue; /* keep walking to count what is cut */
         uint32_t st = 0;
         if (op->state_bits[n / 32] & (1u << (n % 32)))
-            st = shim_state_bytes(b->Header.Type);
+            st = s->layout[b->Header.Type].total;
         uint32_t blen = ring_align((uint32_t)sizeof(shim_block_rec) + st);
         if (len + blen > limit) {
             full = 1;
@@ -89,11 +89,10 @@ static void fill_event(shim *s, const shim_op *op, shim_event_rec *ev,
     uint16_t parent;
     uint8_t *p = (uint8_t *)(ev + 1);
     uint32_t n = 0;
-    (void)s;
     shim_walk_init(&w, root);
     for (PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b; n < nblocks && (b = shim_walk_next(&w, &parent));) {
         int st = (op->state_bits[n / 32] & (1u << (n % 32))) != 0;
-        p += shim_copy_block((shim_block_rec *)p, b, parent, st);
+        p += shim_copy_block(s->layout, (shim_block_rec *)p, b, parent, st);
         n++;
     }
 }
@@ -202,6 +201,7 @@ NDIS_STATUS shim_create(const shim_config *cfg, shim **out)
     s->max_blocks = cfg->max_blocks;
     s->next_seq = 1;
     s->next_op_id = 1;
+    shim_layout_init(s->layout);
     s->rings = plat_alloc(sizeof *s->rings * cfg->ring_count, PLAT_TAG_SHIM);
     if (s->rings == NULL) {
         shim_destroy(s);

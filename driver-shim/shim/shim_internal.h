@@ -27,11 +27,22 @@ void shim_walk_init(shim_walk *w, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST root);
 PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST shim_walk_next(shim_walk *w, uint16_t *parent);
 
 int shim_block_has_state(uint8_t operation, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b);
-uint32_t shim_state_bytes(uint32_t type);
+
+/* Where the trailing state structures of each Header.Type lie, computed once at
+ * shim_create from record.h's rules, so the fast path does table lookups only. */
+typedef struct shim_layout {
+    uint16_t total;           /* bytes of trailing state (0: none) */
+    uint8_t n;                /* structures */
+    struct {
+        uint16_t bit, off, size;
+    } st[3];
+} shim_layout;
+
+void shim_layout_init(shim_layout table[256]);
 
 /* Copy one block (and its state when with_state) into br; returns br->len. */
-uint32_t shim_copy_block(shim_block_rec *br, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b,
-                         uint16_t parent, int with_state);
+uint32_t shim_copy_block(const shim_layout *layouts, shim_block_rec *br,
+                         PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b, uint16_t parent, int with_state);
 
 typedef struct shim_ring_slot {
     ring r;
@@ -51,6 +62,7 @@ struct shim {
     volatile uint64_t next_seq;
     volatile uint64_t next_op_id;
     shim_ring_slot *rings;
+    shim_layout layout[256];
 };
 
 #endif

@@ -62,14 +62,24 @@ int shim_block_has_state(uint8_t operation, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b)
     return operation == SHIM_OP_INITIATE ? !refers : refers;
 }
 
-uint32_t shim_state_bytes(uint32_t type)
+void shim_layout_init(shim_layout table[256])
 {
-    uint32_t mask = shim_state_mask(type), off = 0;
-    for (uint32_t bit = 1; bit <= SHIM_ST_TCP_DELEGATED; bit <<= 1) {
-        if (mask & bit)
-            off = shim_state_next_offset(off, bit) + shim_state_size(bit);
+    for (uint32_t type = 0; type < 256; type++) {
+        shim_layout *l = &table[type];
+        uint32_t mask = shim_state_mask(type), off = 0;
+        l->n = 0;
+        for (uint32_t bit = 1; bit <= SHIM_ST_TCP_DELEGATED; bit <<= 1) {
+            if (!(mask & bit))
+                continue;
+            off = shim_state_next_offset(off, bit);
+            l->st[l->n].bit = (uint16_t)bit;
+            l->st[l->n].off = (uint16_t)off;
+            l->st[l->n].size = (uint16_t)shim_state_size(bit);
+            l->n++;
+            off += shim_state_size(bit);
+        }
+        l->total = (uint16_t)(off <= SHIM_STATE_MAX_BYTES ? off : SHIM_STATE_MAX_BYTES);
     }
-    return off <= SHIM_STATE_MAX_BYTES ? off : SHIM_STATE_MAX_BYTES;
 }
 
 static void copy_path_addresses(shim_block_rec *br, const uint8_t *state, uint32_t type)
@@ -84,10 +94,11 @@ static void copy_path_addresses(shim_block_rec *br, const uint8_t *state, uint32
         plat_memcpy(br->dst_addr, pc->DestinationAddress, n);
 }
 
-uint32_t shim_copy_block(shim_block_rec *br, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b,
-                         uint16_t parent, int with_state)
+uint32_t shim_copy_block(const shim_layout *layouts, shim_block_rec *br,
+                         PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b, uint16_t parent, int with_state)
 {
-    uint32_t state_len = with_state ? shim_state_bytes(b->Header.Type) : 0;
+    const shim_layout *l = &layouts[b->Header.Type];
+    uint32_t state_len = with_state ? l->total : 0;
     br->len = (uint16_t)ring_align((uint32_t)sizeof *br + state_len);
     br->parent = parent;
     br->state_len = (uint16_t)state_len;
@@ -103,21 +114,15 @@ uint32_t shim_copy_block(shim_block_rec *br, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b
     if (state_len == 0)
         return br->len;
     const uint8_t *state = (const uint8_t *)b + sizeof *b;
-    uint8_t *dst = (uint8_t *)(br + 1);
-    plat_memcpy(dst, state, state_len);
+    plat_memcpy(br + 1, state, state_len);
     /* Check each structure's Length against its type; a wrong one is flagged (the trace
      * keeps the bytes, the verifier names the rule). */
-    uint32_t mask = shim_state_mask(b->Header.Type), off = 0;
-    for (uint32_t bit = 1; bit <= SHIM_ST_TCP_DELEGATED; bit <<= 1) {
-        if (!(mask & bit))
-            continue;
-        off = shim_state_next_offset(off, bit);
-        const OFFLOAD_STATE_HEADER *h = (const OFFLOAD_STATE_HEADER *)(state + off);
-        if (h->Length != shim_state_size(bit))
+    for (uint32_t i = 0; i < l->n; i++) {
+        const OFFLOAD_STATE_HEADER *h = (const OFFLOAD_STATE_HEADER *)(state + l->st[i].off);
+        if (h->Length != l->st[i].size)
             br->flags |= SHIM_BLKF_STATE_CUT;
-        if (bit == SHIM_ST_PATH_CONST)
-            copy_path_addresses(br, state + off, b->Header.Type);
-        off += shim_state_size(bit);
+        if (l->st[i].bit == SHIM_ST_PATH_CONST)
+            copy_path_addresses(br, state + l->st[i].off, b->Header.Type);
     }
     return br->len;
 }
