@@ -10,6 +10,7 @@
 
 #include "cli_common.h"
 #include "host.h"
+#include "im.h"
 #include "recorder.h"
 
 static void record_usage(FILE *out)
@@ -46,6 +47,7 @@ static void record_usage(FILE *out)
             "  --ring-bytes B       bytes per shim ring, a power of two (default 1048576)\n"
             "  --max-blocks N       blocks copied per event (default 256)\n"
             "  --chunk-bytes B      trace chunk size target (default %u)\n"
+            "  --im-fault LIST      make the IM driver commit bugs (comma list): " IM_FAULT_NAMES "\n"
             "  -h, --help           show this help\n"
             "\n"
             "Progress goes to stderr when it is a terminal; a summary follows on stderr.\n"
@@ -90,6 +92,15 @@ static int record_option(int argc, char **argv, int *i, ct_record_opts *o)
         o->nic_capacity[0] = a;
         o->nic_capacity[1] = b;
         o->nic_capacity[2] = c;
+        return 1;
+    }
+    if ((m = cli_opt_value("record", argc, argv, i, "--im-fault", &v))) {
+        if (m < 0)
+            return -1;
+        o->im_faults = im_fault_parse(v);
+        if (o->im_faults == UINT32_MAX)
+            return cli_usage_error("record", "--im-fault: unknown fault in '%s' (known: %s)", v,
+                                   IM_FAULT_NAMES), -1;
         return 1;
     }
     if ((m = cli_opt_value("record", argc, argv, i, "--rounds", &v)))

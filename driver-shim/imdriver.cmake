@@ -7,7 +7,8 @@ add_library(ct_imdriver STATIC
   "${CMAKE_CURRENT_SOURCE_DIR}/imdriver/im_upper.c"
   "${CMAKE_CURRENT_SOURCE_DIR}/imdriver/im_lower.c"
   "${CMAKE_CURRENT_SOURCE_DIR}/imdriver/im_entries.c"
-  "${CMAKE_CURRENT_SOURCE_DIR}/imdriver/im_register.c")
+  "${CMAKE_CURRENT_SOURCE_DIR}/imdriver/im_register.c"
+  "${CMAKE_CURRENT_SOURCE_DIR}/imdriver/im_fault.c")
 target_include_directories(ct_imdriver PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/imdriver")
 target_link_libraries(ct_imdriver PUBLIC ct_shim ct_platform ct_chimney_types)
 target_compile_options(ct_imdriver PRIVATE -ffreestanding -fno-strict-aliasing)

@@ -13,3 +13,8 @@ ct_add_test(imdriver_test
   SOURCES "${CMAKE_CURRENT_LIST_DIR}/unit/imdriver_test.c"
   LIBS ct_im_harness
   LABELS unit imdriver)
+
+ct_add_test(imdriver_fault_test
+  SOURCES "${CMAKE_CURRENT_LIST_DIR}/unit/imdriver_fault_test.c"
+  LIBS ct_im_harness
+  LABELS unit imdriver)

@@ -54,4 +54,94 @@ typedef struct im_stats {
 
 void im_get_stats(const im_adapter *a, im_stats *out);
 
+/* ---- fault injection ----------------------------------------------------------------- */
+
+/* Bugs the IM commits on purpose, so that the tools (scripted replay with the semantic
+ * diff, the contract verifier) can be shown to catch each one. Each is what a real IM bug
+ * would do, applied deterministically:
+ *
+ * FORGET_IM_RESERVED   every completion goes up with ImReserved[0..1] of every block as the
+ *                      lower edge returned them: the root's ImReserved[0] still holds the
+ *                      IM's call entry (freed by then), the rest whatever the layers below
+ *                      left there.
+ * FORGET_SOURCE_HANDLE every completion goes up with SourceHandle of every block as
+ *                      returned: the root's is the IM's own lower NdisBindingHandle (NDIS
+ *                      set it on the IM's down-call), so NDIS routes the completion by a
+ *                      binding of the adapter below (the model counts wrong_adapter and
+ *                      drops it: the host never hears).
+ * PASS_OWN_HANDLE      every completion goes up with OffloadHandle of every non-placeholder
+ *                      block still pointing at the IM's own NDIS_OFFLOAD_HANDLE (inside its
+ *                      offload entry). The MiniportOffloadContext slot and what initiate
+ *                      writes through it stay right.
+ * DROP_COMPLETION      one-shot: the first operation of the drop kind (im_set_fault_op;
+ *                      default SHIM_OP_UPDATE) the IM passes down after im_set_faults. Its
+ *                      completion from below is processed in full (fields restored, entries
+ *                      settled, call entry freed, completion-in traced), but NdisM...Complete
+ *                      is never called and no completion-out is traced. Nothing leaks.
+ * DUP_COMPLETION       one-shot: the first operation of the dup kind (default
+ *                      SHIM_OP_QUERY): NdisM...Complete is called twice in a row with the
+ *                      same root. Both completion-out records are traced before the first
+ *                      call (after it the tree is the host's); the second call reads only
+ *                      the adapter and locals, never the freed call entry. An operation
+ *                      picked for both one-shots is dropped; DUP then stays armed.
+ * WRONG_STATUS         on initiate completions only, every Status other than SUCCESS
+ *                      (PARTIAL_SUCCESS, failures, resource codes) is rewritten to SUCCESS
+ *                      after the IM settled its entries by the true status: the host sees
+ *                      SUCCESS on blocks whose *MiniportOffloadContext was never written.
+ * CONTEXT_ON_FAILURE   on initiate completions, a new object whose block failed gets
+ *                      *MiniportOffloadContext = its IM offload entry anyway, and the entry
+ *                      stays on the adapter's list (alive until terminated or im_destroy).
+ * LEAK_OFFLOAD_ENTRY   terminate completions free no offload entry: each stays on the
+ *                      adapter's list as if still offloaded, so it lives until im_destroy.
+ *
+ * The mask is captured per operation when the IM accepts the request (so an operation in
+ * flight keeps the behaviour it started with). Requests the IM fails at once (no memory, an
+ * unusable tree) are never faulty and are not counted as "first". With mask 0 the driver is
+ * the correct one, at the cost of a predictable branch on a zero mask at the request and
+ * two at the completion (the restore is compiled twice, once with the mask constant 0).
+ */
+typedef enum im_fault {
+    IM_FAULT_NONE = 0,
+    IM_FAULT_FORGET_IM_RESERVED = 1u << 0,
+    IM_FAULT_FORGET_SOURCE_HANDLE = 1u << 1,
+    IM_FAULT_PASS_OWN_HANDLE = 1u << 2,
+    IM_FAULT_DROP_COMPLETION = 1u << 3,
+    IM_FAULT_DUP_COMPLETION = 1u << 4,
+    IM_FAULT_WRONG_STATUS = 1u << 5,
+    IM_FAULT_CONTEXT_ON_FAILURE = 1u << 6,
+    IM_FAULT_LEAK_OFFLOAD_ENTRY = 1u << 7
+} im_fault;
+
+#define IM_FAULT_COUNT 8u
+#define IM_FAULT_ALL ((1u << IM_FAULT_COUNT) - 1u)
+/* For help texts: every name im_fault_parse knows. */
+#define IM_FAULT_NAMES                                                                  \
+    "forget-im-reserved, forget-source-handle, pass-own-handle, drop-completion, "     \
+    "dup-completion, wrong-status, context-on-failure, leak-offload-entry"
+
+#define IM_FAULT_ANY_OP 0u    /* im_set_fault_op: the first operation of any kind */
+
+/* Run-time switch: the faults of `mask` (unknown bits ignored) for requests from now on;
+ * 0 = the correct driver. Re-arms the one-shot faults and clears im_faults_committed. */
+void im_set_faults(im_adapter *a, uint32_t mask);
+uint32_t im_get_faults(const im_adapter *a);
+
+/* The operation kind (SHIM_OP_*, or IM_FAULT_ANY_OP) whose first instance the one-shot
+ * fault `one_bit` (IM_FAULT_DROP_COMPLETION or IM_FAULT_DUP_COMPLETION) hits. Takes effect
+ * for requests from now on; does not re-arm. NDIS_STATUS_INVALID_PARAMETER for another
+ * bit or an unknown operation. */
+NDIS_STATUS im_set_fault_op(im_adapter *a, uint32_t one_bit, uint8_t op);
+
+/* The faults that changed what went up at least once since the last im_set_faults (a
+ * one-shot whose operation kind never came stays clear). */
+uint32_t im_faults_committed(const im_adapter *a);
+
+/* "drop-completion,wrong-status" -> mask. "" and "none" are 0. UINT32_MAX for NULL, an
+ * unknown name (names are case-sensitive) or an empty item ("a,,b", a trailing comma). */
+uint32_t im_fault_parse(const char *names);
+
+/* "forget-im-reserved", ... for one IM_FAULT_* bit; "none" for 0; NULL for anything else.
+ * Static strings. */
+const char *im_fault_name(uint32_t one_bit);
+
 #endif /* CHIMNEY_IM_H */

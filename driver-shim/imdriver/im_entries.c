@@ -3,6 +3,7 @@
  * tree serve both edges (reference §3.5). Saving is per block: the IM rewrites every
  * block's handle slot and NDIS re-derives every block's context slot, and ImReserved and
  * SourceHandle are kept for every block too, so a lower layer's scribbles are undone.
+ * The restore also commits the faults of a buggy IM when asked to (im.h).
  */
 #include "im_internal.h"
 
@@ -207,6 +208,7 @@ im_call_entry *im_call_prepare(im_adapter *a, uint8_t op, PNDIS_MINIPORT_OFFLOAD
     call->refs = 2;
     call->adapter = a;
     call->nblocks = n;
+    call->faults = 0;
     uint32_t i = 0;
     im_walk_init(&w, root);
     for (PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b; i < n && (b = im_walk_next(&w)) != NULL; i++) {
@@ -217,6 +219,9 @@ im_call_entry *im_call_prepare(im_adapter *a, uint8_t op, PNDIS_MINIPORT_OFFLOAD
             return NULL;
         }
     }
+    /* Picked only now: a request failed above is not "the first" of its kind. */
+    if (PLAT_UNLIKELY(plat_load_relaxed_u32(&a->faults) != 0))
+        call->faults = im_fault_pick(a, op);
     *status = NDIS_STATUS_SUCCESS;
     return call;
 }
@@ -281,8 +286,9 @@ static int status_offloaded(NDIS_STATUS st)
 /* Put back, in one block, every field the IM overwrote or NDIS re-derived on the IM's
  * down-call. Status is the lower driver's answer and passes through. The tree links and
  * Header are the upper driver's and nobody below may change them (§3.4): if someone did,
- * count it and put them back too. */
-static void restore_block(im_adapter *a, const im_block_save *s)
+ * count it and put them back too. `faults`: the fields a buggy IM forgets (im.h). */
+static IM_ALWAYS_INLINE void restore_block(im_adapter *a, const im_block_save *s,
+                                           uint32_t faults)
 {
     PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b = s->block;
     if (b->NextBlock != s->next || b->DependentBlockList != s->dependent ||
@@ -294,25 +300,52 @@ static void restore_block(im_adapter *a, const im_block_save *s)
         b->DependentBlockList = s->dependent;
     }
     b->MiniportOffloadContext = s->moc_slot;
-    b->NdisOffloadHandle = s->upper_handle;
-    b->ImReserved[0] = s->im_reserved[0];
-    b->ImReserved[1] = s->im_reserved[1];
-    b->SourceHandle = s->source_handle;
+    if (!(faults & IM_FAULT_PASS_OWN_HANDLE))
+        b->NdisOffloadHandle = s->upper_handle;
+    if (!(faults & IM_FAULT_FORGET_IM_RESERVED)) {
+        b->ImReserved[0] = s->im_reserved[0];
+        b->ImReserved[1] = s->im_reserved[1];
+    }
+    if (!(faults & IM_FAULT_FORGET_SOURCE_HANDLE))
+        b->SourceHandle = s->source_handle;
 }
 
-void im_call_restore_up(im_call_entry *call)
+/* WRONG_STATUS: the status mapping of a buggy IM, after the entries were settled. */
+static uint32_t map_status_wrongly(const im_call_entry *call)
+{
+    uint32_t done = 0;
+    for (uint32_t i = 0; i < call->nblocks; i++) {
+        PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b = call->blocks[i].block;
+        if (b->Status != NDIS_STATUS_SUCCESS) {
+            b->Status = NDIS_STATUS_SUCCESS;
+            done = IM_FAULT_WRONG_STATUS;
+        }
+    }
+    return done;
+}
+
+/* One body for the correct and the faulty IM: called with a constant 0 it keeps none of
+ * the fault tests. */
+static IM_ALWAYS_INLINE void restore_up(im_call_entry *call, uint32_t faults)
 {
     im_adapter *a = call->adapter;
     im_offload_entry *doomed = NULL;
+    uint32_t done = faults & (IM_FAULT_FORGET_IM_RESERVED | IM_FAULT_FORGET_SOURCE_HANDLE);
     for (uint32_t i = 0; i < call->nblocks; i++) {
         const im_block_save *s = &call->blocks[i];
-        restore_block(a, s);
+        restore_block(a, s, faults);
+        if ((faults & IM_FAULT_PASS_OWN_HANDLE) && s->entry != NULL)
+            done |= IM_FAULT_PASS_OWN_HANDLE;
         if (call->op == SHIM_OP_INITIATE && s->role == IM_ROLE_NEW) {
             /* Offloaded (PARTIAL_SUCCESS included): the upper handle now refers to the
              * IM's entry, never to the lower driver's context (§3.5 step 6). */
             if (status_offloaded(s->block->Status)) {
                 *s->moc_slot = s->entry;
                 obj_publish(a, s->entry);
+            } else if (faults & IM_FAULT_CONTEXT_ON_FAILURE) {
+                *s->moc_slot = s->entry;
+                obj_publish(a, s->entry);
+                done |= IM_FAULT_CONTEXT_ON_FAILURE;
             } else {
                 obj_free(s->entry);
             }
@@ -320,7 +353,9 @@ void im_call_restore_up(im_call_entry *call)
             /* Freed whatever the status: a failed terminate is the catastrophic loss of
              * the object (§3.2) and the lower driver frees its side anyway. Freed after
              * the loop, so a tree naming one object twice frees it once. */
-            if (obj_unpublish(a, s->entry)) {
+            if (faults & IM_FAULT_LEAK_OFFLOAD_ENTRY) {
+                done |= IM_FAULT_LEAK_OFFLOAD_ENTRY; /* left on the list, as if offloaded */
+            } else if (obj_unpublish(a, s->entry)) {
                 s->entry->doomed = doomed;
                 doomed = s->entry;
             }
@@ -331,4 +366,17 @@ void im_call_restore_up(im_call_entry *call)
         obj_free(doomed);
         doomed = next;
     }
+    if ((faults & IM_FAULT_WRONG_STATUS) && call->op == SHIM_OP_INITIATE)
+        done |= map_status_wrongly(call);
+    if (done != 0)
+        im_fault_note(a, done);
+}
+
+void im_call_restore_up(im_call_entry *call)
+{
+    uint32_t faults = call->faults;
+    if (PLAT_LIKELY(faults == 0))
+        restore_up(call, 0);
+    else
+        restore_up(call, faults);
 }

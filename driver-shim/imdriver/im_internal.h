@@ -67,6 +67,7 @@ typedef struct im_call_entry {
     im_adapter *adapter;
     struct im_call_entry *prev, *next;  /* adapter's list of calls in flight */
     uint32_t nblocks;
+    uint32_t faults;             /* IM_FAULT_* this operation commits (im_fault_pick) */
     shim_op trace;
     im_block_save blocks[];      /* pre-order; blocks[0] is the root */
 } im_call_entry;
@@ -80,10 +81,33 @@ struct im_adapter {
     im_call_entry *calls;
     im_offload_entry *objects;
     im_stats stats;              /* atomic adds */
+    volatile uint32_t faults;    /* IM_FAULT_* mask (im_set_faults) */
+    volatile uint32_t faults_fired;      /* one-shot faults already given to an operation */
+    volatile uint32_t faults_committed;  /* faults that changed what went up */
+    volatile uint8_t drop_op, dup_op;    /* SHIM_OP_* or IM_FAULT_ANY_OP */
 };
 
 #define IM_TRACING(a) ((a)->tracer != NULL && SHIM_ON((a)->tracer))
 #define IM_COUNT(a, field) __atomic_fetch_add(&(a)->stats.field, 1, __ATOMIC_RELAXED)
+
+/* A function the compiler must copy into each caller, so that the call with a constant
+ * fault mask of 0 (the correct driver) keeps none of the fault tests. */
+#define IM_ALWAYS_INLINE inline __attribute__((always_inline))
+
+/* ---- fault injection (im_register.c; the faults themselves are documented in im.h) ---- */
+
+/* Faults that hit one operation only. */
+#define IM_FAULT_ONE_SHOT (IM_FAULT_DROP_COMPLETION | IM_FAULT_DUP_COMPLETION)
+
+/* The faults a request of `op` commits, under the adapter's current mask: every
+ * persistent fault, and a one-shot one if this is the first operation of its kind since
+ * it was armed. Called only when the mask is not 0. */
+uint32_t im_fault_pick(im_adapter *a, uint8_t op);
+
+static inline void im_fault_note(im_adapter *a, uint32_t committed)
+{
+    __atomic_fetch_or(&a->faults_committed, committed, __ATOMIC_RELAXED);
+}
 
 /* ---- bounded pre-order walk (im_entries.c) ---------------------------------------------- */
 
@@ -118,7 +142,7 @@ im_call_entry *im_call_claim(im_adapter *a, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST ro
 
 /* Put back every field per block, then settle the offload entries: initiate publishes
  * offloaded ones in *MiniportOffloadContext and frees failed new ones, terminate frees
- * the terminated ones. */
+ * the terminated ones. A call with faults (im_fault_pick) gets them done wrong instead. */
 void im_call_restore_up(im_call_entry *call);
 
 /* Free every offload entry still on the adapter's list (im_destroy). */

@@ -19,6 +19,28 @@ void im_complete_up(im_adapter *a, uint8_t op, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST
     }
 }
 
+/* The one-shot faults (im.h): a buggy IM that never passes the completion up, or passes
+ * it up twice. The call entry is gone before the first NdisM...Complete, as on the correct
+ * path; a duplicate is traced twice while the tree is still the IM's, and the second call
+ * uses only the adapter and the caller's locals. */
+static void complete_up_faulty(im_adapter *a, im_call_entry *call, uint8_t op,
+                               PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST root)
+{
+    if (call->faults & IM_FAULT_DROP_COMPLETION) {
+        im_call_release(call);
+        im_fault_note(a, IM_FAULT_DROP_COMPLETION);
+        return;
+    }
+    if (IM_TRACING(a)) {
+        shim_completion_out(a->tracer, &call->trace, a, root);
+        shim_completion_out(a->tracer, &call->trace, a, root);
+    }
+    im_call_release(call);
+    im_fault_note(a, IM_FAULT_DUP_COMPLETION);
+    im_complete_up(a, op, root);
+    im_complete_up(a, op, root);
+}
+
 /* Steps 5-7 of §3.5. A completion that carries no call entry of ours cannot be restored
  * (the IM would not know the upper handles), so it is counted and not passed up. A
  * completion of another operation than the one asked for is counted and answered as the
@@ -38,6 +60,10 @@ static void completion(NDIS_HANDLE binding_context, uint8_t op,
     im_call_restore_up(call);
     PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST root = call->blocks[0].block;
     uint8_t up_op = call->op;
+    if (PLAT_UNLIKELY(call->faults & IM_FAULT_ONE_SHOT)) {
+        complete_up_faulty(a, call, up_op, root);
+        return;
+    }
     if (IM_TRACING(a))
         shim_completion_out(a->tracer, &call->trace, a, root);
     im_call_release(call); /* frees it unless the down-call is still on the stack */

@@ -1,4 +1,6 @@
-/* im_register.c - the IM's registration with NDIS and its adapters' lifetime.
+/* im_register.c - the IM's registration with NDIS, its adapters' lifetime and their
+ * run-time fault switch (the faults themselves are committed by the edges and the restore;
+ * im.h says what each one does).
  *
  * The four chimney characteristics structs are filled here and nowhere else (as the
  * Windows filter sample fills its characteristics in one place): PROVIDER ones for the
@@ -74,6 +76,8 @@ NDIS_STATUS im_create(shim *tracer, im_adapter **out)
         return NDIS_STATUS_RESOURCES;
     a->magic = IM_ADAPTER_MAGIC;
     a->tracer = tracer;
+    a->drop_op = SHIM_OP_UPDATE;
+    a->dup_op = SHIM_OP_QUERY;
     plat_spin_init(&a->lock);
     *out = a;
     return NDIS_STATUS_SUCCESS;

@@ -40,6 +40,10 @@ static ct_err build_stack(rec_run *r, ct_errinfo *ei)
     const ct_record_opts *o = r->o;
     shim_config sc = {o->threads + 1, o->ring_bytes ? o->ring_bytes : (1u << 20),
                       o->max_blocks ? o->max_blocks : 256};
+    /* Driver allocations from per-size LIFO lists: their address reuse, hence the stable
+     * ids of IM objects, is then a function of the run alone, and `chimtrace replay`
+     * (which does the same) reproduces it. */
+    plat_user_set_pool(o->deterministic);
     ct_err e = sched_new(o->deterministic ? SCHED_VIRTUAL : SCHED_REAL, o->threads + 1, &r->s);
     if (e != CT_OK)
         return ct_seterr(ei, e, CT_NO_OFFSET, "cannot create the scheduler");
@@ -78,6 +82,8 @@ static ct_err build_stack(rec_run *r, ct_errinfo *ei)
     if (r->upper == NULL || lower == NULL)
         return ct_seterr(ei, CT_ERR_NOMEM, CT_NO_OFFSET, "cannot bind the IM driver");
     im_attach(r->im, r->upper, lower);
+    if (o->im_faults != 0)
+        im_set_faults(r->im, o->im_faults); /* one-shots hit their default kinds (im.h) */
     host_config hc;
     host_config_init(&hc);
     hc.workload = o->workload;
@@ -108,6 +114,8 @@ static void free_stack(rec_run *r)
     ndm_free(r->m);
     shim_destroy(r->shim);
     sched_free(r->s);
+    plat_user_set_pool(0);
+    plat_user_pool_trim();
 }
 
 /* The NIC's frames: to the pcap, and a FrameRef queued for the trace. */

@@ -34,6 +34,7 @@ typedef struct ct_record_opts {
     uint32_t max_blocks;        /* per event; 0: 256 */
     ct_writer_opts writer;
     int progress;               /* progress lines on stderr */
+    uint32_t im_faults;         /* im_fault mask: make the IM driver commit bugs (tests) */
     host_observer_fn observer;  /* tests: sees every request the host issues (may be NULL) */
     void *observer_ctx;
 } ct_record_opts;

@@ -82,6 +82,30 @@ void h_snapshot_take(h_snapshot *s, PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST root)
     snap_walk(s, root);
 }
 
+PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST h_example_tree(h_tree *t, PNDIS_OFFLOAD_HANDLE const h[H_NOBJ],
+                                                 unsigned mask, uint8_t ntype, uint8_t ptype,
+                                                 uint8_t ttype)
+{
+    PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST b[H_NOBJ] = {0};
+    const uint8_t type[H_NOBJ] = {ntype, ptype, ttype, ttype, ptype, ttype};
+    for (int i = 0; i < H_NOBJ; i++) {
+        if (mask & (1u << i))
+            b[i] = h_block_new(t, type[i], h[i]);
+    }
+    if (b[H_P1] == NULL && (b[H_T1] || b[H_T2]))
+        b[H_P1] = h_block_new(t, ptype, NULL);
+    if (b[H_P2] == NULL && b[H_T3])
+        b[H_P2] = h_block_new(t, ptype, NULL);
+    if (b[H_N1] == NULL && (b[H_P1] || b[H_P2]))
+        b[H_N1] = h_block_new(t, ntype, NULL);
+    if (b[H_T1]) h_add_dependent(b[H_P1], b[H_T1]);
+    if (b[H_T2]) h_add_dependent(b[H_P1], b[H_T2]);
+    if (b[H_T3]) h_add_dependent(b[H_P2], b[H_T3]);
+    if (b[H_P1]) h_add_dependent(b[H_N1], b[H_P1]);
+    if (b[H_P2]) h_add_dependent(b[H_N1], b[H_P2]);
+    return b[H_N1];
+}
+
 /* ---- the host ------------------------------------------------------------------------- */
 
 static void host_completed(NDIS_HANDLE ctx, int op, PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST root)
@@ -130,6 +154,8 @@ static void seen_walk(h_target *t, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST b)
         s->moc_slot = b->MiniportOffloadContext;
         s->moc_value = b->MiniportOffloadContext ? *b->MiniportOffloadContext : NULL;
         s->source_handle = b->SourceHandle;
+        s->im_reserved[0] = b->ImReserved[0];
+        s->im_reserved[1] = b->ImReserved[1];
         seen_walk(t, b->DependentBlockList);
     }
 }

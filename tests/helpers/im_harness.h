@@ -60,6 +60,18 @@ typedef struct h_snapshot {
 
 void h_snapshot_take(h_snapshot *s, PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST root);
 
+/* The objects of the §3.2 worked example, Neighbor1 -> {Path1 -> {TCP1, TCP2},
+ * Path2 -> {TCP3}}; also the pre-order index of each block in the full tree. */
+enum { H_N1, H_P1, H_T1, H_T2, H_P2, H_T3, H_NOBJ };
+#define H_ALL ((1u << H_NOBJ) - 1u)
+
+/* A tree of that shape over the objects selected in `mask` (bit i: object i, block i
+ * carrying host handle h[i]) with the given Header.Type per layer; a neighbor or path
+ * that is not selected but has selected dependents becomes a placeholder. */
+PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST h_example_tree(h_tree *t, PNDIS_OFFLOAD_HANDLE const h[H_NOBJ],
+                                                 unsigned mask, uint8_t ntype, uint8_t ptype,
+                                                 uint8_t ttype);
+
 /* ---- the test host ----------------------------------------------------------------- */
 
 typedef struct h_host {
@@ -80,6 +92,7 @@ typedef struct h_seen_block {
     PVOID *moc_slot;                   /* MOBL.MiniportOffloadContext */
     PVOID moc_value;                   /* *moc_slot, or NULL */
     PVOID source_handle;
+    PVOID im_reserved[2];
 } h_seen_block;
 
 /* The target's per-object context area (§3.3): what it wrote into *MiniportOffloadContext. */
