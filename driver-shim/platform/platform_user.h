@@ -25,4 +25,17 @@ uint64_t plat_user_live_allocs(uint32_t tag);
  * driver's out-of-memory paths. */
 void plat_user_fail_alloc_after(uint64_t n);
 
+/* Pool mode (off by default): plat_alloc serves each size from a LIFO list of blocks of
+ * exactly that size that plat_free returned, as a kernel pool's lookaside lists do, and
+ * takes new memory from the C library only when the list is empty. Which allocation reuses
+ * which block then depends on the driver's own alloc/free sequence alone - not on the C
+ * library, its tunables, a sanitizer or other code in the process - so the stable ids of
+ * driver objects (FORMAT.md §6.4) repeat between a deterministic recording and its replay.
+ * Pooled blocks are poisoned under AddressSanitizer. May be switched at any time (every
+ * block knows its size). */
+void plat_user_set_pool(int on);
+
+/* Give the pool's free blocks back to the C library. */
+void plat_user_pool_trim(void);
+
 #endif

@@ -14,6 +14,8 @@ struct ct_drain {
     shim *s;
     ct_writer *w;
     ct_enc *enc;
+    ct_drain_hook_fn hook;
+    void *hook_ctx;
     ct_drain_stats st;
 };
 
@@ -32,6 +34,12 @@ ct_err ct_drain_new(shim *s, ct_writer *w, ct_enc *enc, ct_drain **out)
 void ct_drain_free(ct_drain *d)
 {
     free(d);
+}
+
+void ct_drain_set_hook(ct_drain *d, ct_drain_hook_fn fn, void *ctx)
+{
+    d->hook = fn;
+    d->hook_ctx = ctx;
 }
 
 static uint64_t key_of(const ring_rec_hdr *h)
@@ -103,7 +111,11 @@ static ct_err merge(ct_drain *d, uint64_t limit, ct_errinfo *ei)
             return e;
         count(d, best);
         d->st.records_out++;
+        if (d->hook != NULL)
+            e = d->hook(d->hook_ctx, rec, ei);
         ring_release(shim_ring(d->s, best_ring), best);
+        if (e != CT_OK)
+            return e;
     }
 }
 

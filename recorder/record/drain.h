@@ -27,6 +27,12 @@ typedef struct ct_drain_stats {
 ct_err ct_drain_new(shim *s, ct_writer *w, ct_enc *enc, ct_drain **out);
 void ct_drain_free(ct_drain *d);
 
+/* Called with every record right after the drain wrote it, in file order (replay compares
+ * each event with its input as it is produced). `rec` is borrowed for the call. A hook that
+ * returns an error stops the drain step with it. */
+typedef ct_err (*ct_drain_hook_fn)(void *ctx, const Chimtrace__V1__Record *rec, ct_errinfo *ei);
+void ct_drain_set_hook(ct_drain *d, ct_drain_hook_fn fn, void *ctx);
+
 /* Write every record that can be ordered now. With `final` (producers have stopped) the
  * shim's pending losses are flushed and everything is written. */
 ct_err ct_drain_step(ct_drain *d, int final, ct_errinfo *ei);

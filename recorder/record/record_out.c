@@ -12,12 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "ct_rng.h"
 #include "record_int.h"
-
-#ifndef CT_VERSION
-#define CT_VERSION "0.0.0"
-#endif
+#include "record_meta.h"
 
 #define DETERMINISTIC_EPOCH_NS 1767225600000000000ull /* 2026-01-01T00:00:00Z */
 
@@ -52,11 +48,7 @@ static void fill_uuid(hdr_store *st, const ct_record_opts *o)
         if (f != NULL)
             fclose(f);
     }
-    uint64_t a = ct_splitmix64(&x), b = ct_splitmix64(&x);
-    memcpy(st->uuid, &a, 8);
-    memcpy(st->uuid + 8, &b, 8);
-    st->uuid[6] = (uint8_t)((st->uuid[6] & 0x0F) | 0x40); /* version 4 layout */
-    st->uuid[8] = (uint8_t)((st->uuid[8] & 0x3F) | 0x80);
+    ct_record_uuid(x, st->uuid);
 }
 
 static void kv(Chimtrace__V1__KeyValue *k, const char *key, const char *value)
@@ -71,17 +63,7 @@ static void build_header(hdr_store *st, const rec_run *r, uint64_t epoch_ns)
     const ct_record_opts *o = r->o;
     Chimtrace__V1__TraceHeader *h = &st->h;
     chimtrace__v1__trace_header__init(h);
-    h->has_schema_major = h->has_schema_minor = 1;
-    h->schema_major = CT_FORMAT_MAJOR;
-    h->schema_minor = CT_FORMAT_MINOR;
-    h->producer_name = "chimtrace";
-    h->producer_version = CT_VERSION;
-    h->has_abi = 1;
-    h->abi = sizeof(void *) == 8 ? CHIMTRACE__V1__ABI__ABI_X64 : CHIMTRACE__V1__ABI__ABI_X86;
-    h->has_ndis_version = 1;
-    h->ndis_version = 0x00060001;
-    h->has_timestamp_unit_ns = 1;
-    h->timestamp_unit_ns = 1;
+    ct_record_producer(h);
     h->has_clock_source = 1;
     h->clock_source = o->deterministic ? CHIMTRACE__V1__CLOCK_SOURCE__CLOCK_VIRTUAL
                                        : CHIMTRACE__V1__CLOCK_SOURCE__CLOCK_MONOTONIC;
@@ -100,7 +82,6 @@ static void build_header(hdr_store *st, const rec_run *r, uint64_t epoch_ns)
     st->kvp[1] = &st->kv[1];
     h->n_workload_param = 2;
     h->workload_param = st->kvp;
-    h->driver_build_id = "chimim/" CT_VERSION;
     fill_uuid(st, o);
     h->has_trace_uuid = 1;
     h->trace_uuid.len = 16;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "record_int.h"
+#include "record_meta.h"
 
 void rec_fill_result(rec_run *r, ct_record_result *res)
 {
@@ -33,50 +34,21 @@ void rec_fill_result(rec_run *r, ct_record_result *res)
 
 static ct_err write_summary(rec_run *r, const ct_record_result *res, ct_errinfo *ei)
 {
-    Chimtrace__V1__RunSummary s = CHIMTRACE__V1__RUN_SUMMARY__INIT;
-    s.has_events = s.has_lost_events = s.has_loss_records = s.has_frames = 1;
-    s.events = res->events;
-    s.lost_events = res->lost_events;
-    s.loss_records = res->losses;
-    s.frames = res->frames;
-    s.has_duration_ns = s.has_truncated_trees = 1;
-    s.duration_ns = res->duration_ns;
-    s.truncated_trees = res->truncated_trees;
-    if (!r->o->deterministic) {
-        s.has_wall_ns = 1;
-        s.wall_ns = (uint64_t)((rec_wall_s() - r->wall0) * 1e9);
-    }
-    Chimtrace__V1__OpCount oc[20], *ocp[20];
-    size_t n = 0;
-    for (int op = 1; op <= 5; op++) {
-        for (int edge = 1; edge <= 4; edge++) {
-            chimtrace__v1__op_count__init(&oc[n]);
-            oc[n].has_op = oc[n].has_edge = oc[n].has_count = 1;
-            oc[n].op = (Chimtrace__V1__Operation)op;
-            oc[n].edge = (Chimtrace__V1__Edge)edge;
-            oc[n].count = res->op_edge[op][edge];
-            ocp[n] = &oc[n];
-            n++;
-        }
-    }
-    s.n_op_count = n;
-    s.op_count = ocp;
+    ct_drain_stats ds;
+    ct_drain_get_stats(r->drain, &ds);
+    uint64_t wall = (uint64_t)((rec_wall_s() - r->wall0) * 1e9);
     char viol[32], left[32];
     snprintf(viol, sizeof viol, "%llu", (unsigned long long)res->host_violations);
     snprintf(left, sizeof left, "%llu", (unsigned long long)res->host_offloaded_left);
-    Chimtrace__V1__KeyValue kv[2], *kvp[2] = {&kv[0], &kv[1]};
+    Chimtrace__V1__KeyValue kv[2];
     chimtrace__v1__key_value__init(&kv[0]);
     chimtrace__v1__key_value__init(&kv[1]);
     kv[0].key = "host_violations";
     kv[0].value = viol;
     kv[1].key = "host_objects_left_offloaded";
     kv[1].value = left;
-    s.n_note = 2;
-    s.note = kvp;
-    Chimtrace__V1__Record rec = CHIMTRACE__V1__RECORD__INIT;
-    rec.kind_case = CHIMTRACE__V1__RECORD__KIND_SUMMARY;
-    rec.summary = &s;
-    return ct_writer_append(r->w, &rec, ei);
+    return ct_record_write_summary(r->w, &ds, res->frames, r->o->deterministic ? NULL : &wall,
+                                   kv, 2, ei);
 }
 
 ct_err rec_close_outputs(rec_run *r, ct_record_result *res, ct_errinfo *ei)
