@@ -228,5 +228,7 @@ int main(int argc, char **argv)
     }
     bench_tracefile_all(&o);
     bench_shim_all(&o);
+    bench_replay_all(&o);
+    bench_diff_all(&o);
     return 0;
 }

@@ -22,5 +22,7 @@ void bench_zstd_same_bytes(const char *path);
 
 void bench_tracefile_all(const bench_opts *o);
 void bench_shim_all(const bench_opts *o);
+void bench_replay_all(const bench_opts *o);
+void bench_diff_all(const bench_opts *o);
 
 #endif

@@ -31,6 +31,9 @@ extern const cli_verb cli_verb_record;
 extern const cli_verb cli_verb_info;
 extern const cli_verb cli_verb_dump;
 extern const cli_verb cli_verb_synth;
+extern const cli_verb cli_verb_replay;
+extern const cli_verb cli_verb_verify;
+extern const cli_verb cli_verb_diff;
 
 /* Output formats a verb may accept. */
 typedef enum cli_format {

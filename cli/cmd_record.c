@@ -133,6 +133,9 @@ static void print_summary(const ct_record_opts *o, const ct_record_result *r)
             "%" PRIu64 ", frames %" PRIu64 "%s\n", r->losses, r->lost_events,
             r->truncated_trees, r->frames, o->pcap_path ? "" : " (no --pcap)");
     fprintf(stderr, "  trace time %.3f ms, wall %.3f s\n", (double)r->duration_ns / 1e6, r->wall_s);
+    if (r->host_stalled)
+        fprintf(stderr, "  warning: the host stalled with %" PRIu64 " requests never completed; "
+                "the run was stopped\n", r->host_outstanding);
     if (r->host_violations || r->host_offloaded_left || r->im_live_entries || r->host_outstanding)
         fprintf(stderr, "  warning: host saw %" PRIu64 " contract violations, %" PRIu64
                 " objects left offloaded, %" PRIu64 " requests outstanding, %" PRIu64

@@ -19,6 +19,9 @@ static const cli_verb *const verbs[] = {
     &cli_verb_info,
     &cli_verb_dump,
     &cli_verb_synth,
+    &cli_verb_replay,
+    &cli_verb_verify,
+    &cli_verb_diff,
 };
 
 #define VERB_COUNT (sizeof verbs / sizeof verbs[0])

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # demo.sh BUILD_DIR - the main job on the built-in default, run by `./run demo`.
-# Records the default workload (basic) through the driver model with the shim on, then
-# reads the trace back with chimtrace and with the stock tools, and the pcap with tshark.
-# (Replay, diff, verify and stats join this job as they land.)
+# Records the default workload (basic) through the driver model with the shim on, replays
+# it through the current IM driver, diffs the replay against the recording, verifies the
+# chimney contract, then reads the trace with the stock tools and the pcap with tshark.
+# (stats joins this job with issue 5.)
 set -euo pipefail
 build=$1
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,6 +21,20 @@ echo "== chimtrace info"
 echo
 echo "== chimtrace dump --count 5 (the header, then the initiate at its four edges)"
 "$ct" dump "$trace" --count 5
+echo
+replayed="$out/basic.replayed.ctrace"
+echo "== chimtrace replay (scripted NIC: the recorded answers, the current driver)"
+"$ct" replay "$trace" -o "$replayed"
+echo
+echo "== chimtrace diff recording replay"
+"$ct" diff "$trace" "$replayed"
+echo
+echo "== chimtrace verify (chimney contract rules, reference §4.3)"
+"$ct" verify "$trace"
+echo
+echo "== what a driver bug looks like: replay with --im-fault pass-own-handle, then diff"
+"$ct" replay "$trace" -o "$out/basic.faulty.ctrace" --im-fault pass-own-handle 2>&1 | tail -4 || true
+"$ct" diff "$trace" "$out/basic.faulty.ctrace" --format text 2>&1 | head -16 || true
 echo
 echo "== stock tools: zstd -dc | protoc --decode=chimtrace.v1.Trace"
 if command -v protoc >/dev/null; then
@@ -41,4 +56,6 @@ echo
 echo "== a real-time recording: 2 host threads, 64 connections, workload 'mixed'"
 "$ct" record --workload mixed --threads 2 --connections 64 -o "$out/mixed.ctrace"
 echo
-echo "trace: $trace   pcap: $pcap"
+echo "== summary"
+echo "recorded:  $trace ($(stat -c %s "$trace") bytes) and $pcap"
+echo "replayed:  $replayed: diff says EQUAL, verify says clean (the steps above exit non-zero otherwise)"

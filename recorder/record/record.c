@@ -127,10 +127,34 @@ static void on_frame(void *ctx, uint64_t ts_ns, const uint8_t *frame, uint32_t l
     rec_frames_push(r, no, ts_ns, len, (uint64_t)(uintptr_t)handle);
 }
 
+/* The host makes no progress (nothing issued or completed) while requests are outstanding:
+ * a driver that lost a completion. The NIC's traffic would keep the model alive for ever,
+ * so the run ends here and the summary says the host stalled. `now` is the trace clock in
+ * deterministic mode, the wall clock (ns) in real time. */
+#define STALL_NS 1000000000ull
+
+static void watch_stall(rec_run *r, uint64_t now)
+{
+    host_stats hs;
+    host_get_stats(r->host, &hs);
+    uint64_t progress = 0;
+    for (int i = 0; i < HOST_OP_SLOTS; i++)
+        progress += hs.issued[i] + hs.completed[i];
+    if (progress != r->last_host_progress || hs.outstanding == 0) {
+        r->last_host_progress = progress;
+        r->last_progress_ns = now;
+    } else if (now - r->last_progress_ns > STALL_NS && !r->stalled) {
+        r->stalled = 1;
+        sched_stop(r->s);
+    }
+}
+
 /* Deterministic mode: called by the scheduler after every callback. */
 static void after_callback(void *arg)
 {
     rec_run *r = arg;
+    if ((sched_callbacks_run(r->s) & 1023) == 0)
+        watch_stall(r, sched_now_ns(r->s));
     if (r->err == CT_OK && ct_drain_max_fill(r->drain) >= 0.25) {
         r->err = ct_drain_step(r->drain, 0, &r->ei);
         if (r->err == CT_OK)
@@ -148,6 +172,7 @@ static void *drain_thread(void *arg)
             r->err = rec_frames_flush(r, &r->ei);
         if (ct_drain_max_fill(r->drain) < 0.1)
             nanosleep(&nap, NULL);
+        watch_stall(r, (uint64_t)(rec_wall_s() * 1e9));
         rec_progress(r, 0);
     }
     return NULL;

@@ -39,6 +39,8 @@ typedef struct rec_run {
     uint64_t frames_total;
     /* the drain thread / callback */
     volatile int stop;
+    int stalled;                  /* the host stopped making progress: run ended early */
+    uint64_t last_host_progress, last_progress_ns;
     ct_err err;
     ct_errinfo ei;
     double wall0, last_progress;

@@ -30,6 +30,7 @@ void rec_fill_result(rec_run *r, ct_record_result *res)
         res->ops_completed += hs.completed[i];
     }
     res->im_live_entries = im_live_offload_entries() + im_live_call_entries();
+    res->host_stalled = r->stalled;
 }
 
 static ct_err write_summary(rec_run *r, const ct_record_result *res, ct_errinfo *ei)

@@ -50,6 +50,8 @@ typedef struct ct_record_result {
     uint64_t op_edge[6][5];     /* events by Operation (1..5) and Edge (1..4) */
     uint64_t host_violations, host_outstanding, host_offloaded_left;
     uint64_t im_live_entries;   /* IM offload + call entries left at the end (leaks) */
+    int host_stalled;           /* requests never completed: the run was stopped after 1 s
+                                   (trace time, or wall time in real mode) without progress */
     uint64_t ops_issued, ops_completed;
     uint64_t duration_ns;       /* trace clock */
     double wall_s;

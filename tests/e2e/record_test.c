@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "record_check.h"
+#include "im.h"
 #include "recorder.h"
 #include "tf_helpers.h"
 
@@ -176,4 +177,25 @@ Test(record, stock_tools_decode_a_recorded_trace)
     cr_assert_eq(n, res.events, "protoc decoded %llu events of %llu", n,
                  (unsigned long long)res.events);
     rc_requests_free(&issued);
+}
+
+Test(record, a_driver_that_loses_a_completion_stalls_the_host_and_the_run_still_ends)
+{
+    char path[256];
+    snprintf(path, sizeof path, "%s/dropped.ctrace", tf_dir);
+    ct_record_opts o;
+    ct_record_opts_init(&o);
+    o.workload = "mixed";
+    o.deterministic = 1;
+    o.out_path = path;
+    o.im_faults = IM_FAULT_DROP_COMPLETION;
+    ct_record_result res;
+    ct_errinfo ei = {0};
+    cr_assert_eq(ct_record_run(&o, &res, &ei), CT_OK, "%s", ei.msg);
+    cr_assert(res.host_stalled, "the lost completion did not stall the host");
+    cr_assert_eq(res.host_outstanding, 1);
+    rc_trace t;
+    rc_read_trace(path, &t);
+    cr_assert_eq(t.bad_instances, 1, "exactly the dropped instance lacks an edge");
+    rc_trace_free(&t);
 }
