@@ -35,7 +35,9 @@ typedef enum replay_nic_mode {
 typedef enum replay_div_kind {
     REPLAY_DIV_FIELDS = 1,      /* same instance and edge, fields differ (diff_events) */
     REPLAY_DIV_MISSING = 2,     /* IN has the edge, OUT never produced it */
-    REPLAY_DIV_EXTRA = 3        /* OUT produced an event IN does not have */
+    REPLAY_DIV_EXTRA = 3,       /* OUT produced an event IN does not have */
+    REPLAY_DIV_STATE = 4        /* at the end, the driver holds state the host does not:
+                                   offload entries for objects the host has not offloaded */
 } replay_div_kind;
 
 #define REPLAY_TEXT_MAX 1024

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "diff.h"
+#include "im.h"
 #include "replay_int.h"
 
 const char *replay_div_kind_name(replay_div_kind k)
@@ -18,6 +19,7 @@ const char *replay_div_kind_name(replay_div_kind k)
     case REPLAY_DIV_FIELDS: return "fields";
     case REPLAY_DIV_MISSING: return "missing";
     case REPLAY_DIV_EXTRA: return "extra";
+    case REPLAY_DIV_STATE: return "state";
     default: return "?";
     }
 }
@@ -257,9 +259,31 @@ void rp_check_flush(rp *r)
     r->nheld = 0;
 }
 
+/* A correct IM holds one offload entry per object the host has offloaded (reference §3.5);
+ * more is a leak (an entry kept after terminate, or for a block that failed), fewer means
+ * the host was told an object offloaded that the driver dropped. Trace events cannot show
+ * this, so replay checks it against the host's own handles once everything has run. */
+static void check_entries(rp *r)
+{
+    uint64_t host = 0, im = im_live_offload_entries();
+    for (size_t i = 0; i < r->nhandles; i++)
+        host += r->handles[i].MiniportOffloadContext != NULL;
+    if (host == im || r->stopping)
+        return;
+    replay_divergence d;
+    memset(&d, 0, sizeof d);
+    d.kind = REPLAY_DIV_STATE;
+    snprintf(d.object, sizeof d.object, "-");
+    snprintf(d.fields, sizeof d.fields, "the IM driver holds %llu offload entries at the end, "
+             "the host has %llu objects offloaded: %s", (unsigned long long)im,
+             (unsigned long long)host, im > host ? "offload entries leaked" : "entries lost");
+    report(r, &d, NULL, 0);
+}
+
 void rp_check_finish(rp *r)
 {
     rp_check_flush(r);
+    check_entries(r);
     for (size_t i = 0; i < r->ninst; i++) {
         rp_inst *x = &r->inst[i];
         rp_roles_free(x);
