@@ -1,7 +1,9 @@
 # recorder/record: draining the shim's rings into a trace, pcap output, `chimtrace record`.
-add_library(ct_record STATIC record/drain.c record/pcap_out.c record/record_meta.c)
+add_library(ct_record STATIC record/drain.c record/pcap_out.c record/record_meta.c
+            record/record_stack.c)
 target_include_directories(ct_record PUBLIC "${CMAKE_CURRENT_SOURCE_DIR}/record")
-target_link_libraries(ct_record PUBLIC ct_encode ct_tracefile ct_shim PkgConfig::PCAP)
+target_link_libraries(ct_record PUBLIC ct_encode ct_tracefile ct_shim ct_ndm ct_imdriver
+                      PkgConfig::PCAP)
 target_compile_definitions(ct_record PRIVATE CT_VERSION="${CT_VERSION_STRING}")
 
 # The whole recording pipeline: the model stack (replay/) plus the drain. Linked by the CLI.

@@ -24,6 +24,7 @@
 #include "pcap_out.h"
 #include "platform_user.h"
 #include "record_int.h"
+#include "record_stack.h"
 #include "scheduler.h"
 
 void ct_record_opts_init(ct_record_opts *o)
@@ -72,18 +73,9 @@ static ct_err build_stack(rec_run *r, ct_errinfo *ei)
         return e;
     if ((e = nic_new(r->m, r->s, o->threads, &nc, &r->nic)) != CT_OK)
         return ct_seterr(ei, e, CT_NO_OFFSET, "cannot create the simulated NIC");
-    ndm_miniport_driver *mdrv = ndm_register_miniport_driver(r->m, "chimim");
-    ndm_protocol_driver *pdrv = ndm_register_protocol_driver(r->m, "chimim");
-    if (mdrv == NULL || pdrv == NULL || im_register_handlers(mdrv, pdrv) != NDIS_STATUS_SUCCESS ||
-        im_create(r->shim, &r->im) != NDIS_STATUS_SUCCESS)
-        return ct_seterr(ei, CT_ERR_NOMEM, CT_NO_OFFSET, "cannot set up the IM driver");
-    r->upper = ndm_add_adapter(r->m, mdrv, r->im);
-    ndm_binding *lower = ndm_open_adapter(r->m, pdrv, nic_adapter(r->nic), r->im);
-    if (r->upper == NULL || lower == NULL)
-        return ct_seterr(ei, CT_ERR_NOMEM, CT_NO_OFFSET, "cannot bind the IM driver");
-    im_attach(r->im, r->upper, lower);
-    if (o->im_faults != 0)
-        im_set_faults(r->im, o->im_faults); /* one-shots hit their default kinds (im.h) */
+    if ((e = ct_stack_add_im(r->m, r->shim, nic_adapter(r->nic), o->im_faults, &r->im,
+                             &r->upper, ei)) != CT_OK)
+        return e;
     host_config hc;
     host_config_init(&hc);
     hc.workload = o->workload;

@@ -12,6 +12,7 @@
 
 #include "platform_user.h"
 #include "recorder.h"
+#include "record_stack.h"
 #include "replay_int.h"
 
 void replay_opts_init(replay_opts *o)
@@ -100,18 +101,9 @@ static ct_err build_stack(rp *r, ct_errinfo *ei)
     if (e != CT_OK)
         return e;
     NDIS_HANDLE below = r->nic != NULL ? nic_adapter(r->nic) : (NDIS_HANDLE)r->snic_adapter;
-    ndm_miniport_driver *mdrv = ndm_register_miniport_driver(r->m, "chimim");
-    ndm_protocol_driver *pdrv = ndm_register_protocol_driver(r->m, "chimim");
-    if (mdrv == NULL || pdrv == NULL || im_register_handlers(mdrv, pdrv) != NDIS_STATUS_SUCCESS ||
-        im_create(r->shim, &r->im) != NDIS_STATUS_SUCCESS)
-        return ct_seterr(ei, CT_ERR_NOMEM, CT_NO_OFFSET, "cannot set up the IM driver");
-    r->im_upper = ndm_add_adapter(r->m, mdrv, r->im);
-    ndm_binding *lower = ndm_open_adapter(r->m, pdrv, below, r->im);
-    if (r->im_upper == NULL || lower == NULL)
-        return ct_seterr(ei, CT_ERR_NOMEM, CT_NO_OFFSET, "cannot bind the IM driver");
-    im_attach(r->im, r->im_upper, lower);
-    if (r->o->im_faults != 0)
-        im_set_faults(r->im, r->o->im_faults); /* one-shots hit their default kinds (im.h) */
+    if ((e = ct_stack_add_im(r->m, r->shim, below, r->o->im_faults, &r->im, &r->im_upper,
+                             ei)) != CT_OK)
+        return e;
     r->issued = calloc(r->ninst ? r->ninst : 1, sizeof *r->issued);
     if (r->issued == NULL || (e = rp_host_new(r)) != CT_OK)
         return ct_seterr(ei, r->issued ? e : CT_ERR_NOMEM, CT_NO_OFFSET,
