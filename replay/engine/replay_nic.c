@@ -159,22 +159,8 @@ static VOID snic_invalidate(NDIS_HANDLE ctx, PNDIS_MINIPORT_OFFLOAD_BLOCK_LIST l
 
 ct_err rp_snic_new(rp *r)
 {
-    r->snic_drv = ndm_register_miniport_driver(r->m, "chimtrace-scripted-nic");
-    if (r->snic_drv == NULL)
-        return CT_ERR_NOMEM;
-    NDIS_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS ch;
-    memset(&ch, 0, sizeof ch);
-    ch.Header.Type = NDIS_OBJECT_TYPE_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS;
-    ch.Header.Revision = NDIS_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS_REVISION_1;
-    ch.Header.Size = (USHORT)sizeof ch;
-    ch.InitiateOffloadHandler = snic_initiate;
-    ch.TerminateOffloadHandler = snic_terminate;
-    ch.UpdateOffloadHandler = snic_update;
-    ch.InvalidateOffloadHandler = snic_invalidate;
-    ch.QueryOffloadHandler = snic_query;
-    PNDIS_DRIVER_OPTIONAL_HANDLERS opt = (PNDIS_DRIVER_OPTIONAL_HANDLERS)(void *)&ch;
-    if (NdisSetOptionalHandlers((NDIS_HANDLE)r->snic_drv, opt) != NDIS_STATUS_SUCCESS)
-        return CT_ERR_STATE;
-    r->snic_adapter = ndm_add_adapter(r->m, r->snic_drv, r);
-    return r->snic_adapter != NULL ? CT_OK : CT_ERR_NOMEM;
+    static const ndm_target_handlers h = {snic_initiate, snic_terminate, snic_update,
+                                          snic_invalidate, snic_query};
+    return ndm_add_offload_target(r->m, "chimtrace-scripted-nic", &h, r, &r->snic_drv,
+                                  &r->snic_adapter);
 }

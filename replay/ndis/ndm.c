@@ -281,3 +281,28 @@ NDIS_STATUS NdisSetOptionalHandlers(NDIS_HANDLE NdisHandle,
         return set_provider((ndm_miniport_driver *)h, &OptionalHandlers->Header);
     return set_client((ndm_protocol_driver *)h, &OptionalHandlers->Header);
 }
+
+ct_err ndm_add_offload_target(ndm *m, const char *name, const ndm_target_handlers *h,
+                              void *adapter_context, ndm_miniport_driver **drv,
+                              ndm_adapter **adapter)
+{
+    *drv = ndm_register_miniport_driver(m, name);
+    *adapter = NULL;
+    if (*drv == NULL)
+        return CT_ERR_NOMEM;
+    NDIS_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS ch;
+    memset(&ch, 0, sizeof ch);
+    ch.Header.Type = NDIS_OBJECT_TYPE_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS;
+    ch.Header.Revision = NDIS_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS_REVISION_1;
+    ch.Header.Size = (USHORT)sizeof ch;
+    ch.InitiateOffloadHandler = h->initiate;
+    ch.TerminateOffloadHandler = h->terminate;
+    ch.UpdateOffloadHandler = h->update;
+    ch.InvalidateOffloadHandler = h->invalidate;
+    ch.QueryOffloadHandler = h->query;
+    PNDIS_DRIVER_OPTIONAL_HANDLERS opt = (PNDIS_DRIVER_OPTIONAL_HANDLERS)(void *)&ch;
+    if (NdisSetOptionalHandlers((NDIS_HANDLE)*drv, opt) != NDIS_STATUS_SUCCESS)
+        return CT_ERR_STATE;
+    *adapter = ndm_add_adapter(m, *drv, adapter_context);
+    return *adapter != NULL ? CT_OK : CT_ERR_NOMEM;
+}

@@ -61,6 +61,23 @@ ndm_adapter *ndm_add_adapter(ndm *m, ndm_miniport_driver *drv, void *adapter_con
 ndm_binding *ndm_open_adapter(ndm *m, ndm_protocol_driver *proto, ndm_adapter *adapter,
                               void *protocol_binding_context);
 
+/* The five state handlers of an offload target (W_XXX_OFFLOAD_HANDLER). */
+typedef struct ndm_target_handlers {
+    W_INITIATE_OFFLOAD_HANDLER initiate;
+    W_TERMINATE_OFFLOAD_HANDLER terminate;
+    W_UPDATE_OFFLOAD_HANDLER update;
+    W_INVALIDATE_OFFLOAD_HANDLER invalidate;
+    W_QUERY_OFFLOAD_HANDLER query;
+} ndm_target_handlers;
+
+/* An offload target in one call: register miniport driver `name`, set its provider chimney
+ * characteristics (NdisSetOptionalHandlers) with `h`, and add one adapter whose
+ * MiniportAdapterContext is `adapter_context`. CT_ERR_NOMEM, or CT_ERR_STATE when the model
+ * refuses the characteristics. The model owns both handles. */
+ct_err ndm_add_offload_target(ndm *m, const char *name, const ndm_target_handlers *h,
+                              void *adapter_context, ndm_miniport_driver **drv,
+                              ndm_adapter **adapter);
+
 /* Model faults seen while routing (not NDIS_STATUS errors of drivers). */
 typedef struct ndm_violations {
     uint64_t bad_source_handle;     /* completion whose root SourceHandle is no binding */

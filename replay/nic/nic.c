@@ -185,24 +185,10 @@ static ct_err check_config(const nic_config *c, const sched *s, uint32_t lane)
 
 static ct_err register_with_model(nic *n)
 {
-    n->drv = ndm_register_miniport_driver(n->model, n->name);
-    if (n->drv == NULL)
-        return CT_ERR_NOMEM;
-    NDIS_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS ch;
-    memset(&ch, 0, sizeof ch);
-    ch.Header.Type = NDIS_OBJECT_TYPE_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS;
-    ch.Header.Revision = NDIS_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS_REVISION_1;
-    ch.Header.Size = (USHORT)sizeof ch;
-    ch.InitiateOffloadHandler = nic_initiate_offload;
-    ch.TerminateOffloadHandler = nic_terminate_offload;
-    ch.UpdateOffloadHandler = nic_update_offload;
-    ch.InvalidateOffloadHandler = nic_invalidate_offload;
-    ch.QueryOffloadHandler = nic_query_offload;
-    PNDIS_DRIVER_OPTIONAL_HANDLERS opt = (PNDIS_DRIVER_OPTIONAL_HANDLERS)(void *)&ch;
-    if (NdisSetOptionalHandlers((NDIS_HANDLE)n->drv, opt) != NDIS_STATUS_SUCCESS)
-        return CT_ERR_STATE;
-    n->adapter = ndm_add_adapter(n->model, n->drv, n);
-    return n->adapter != NULL ? CT_OK : CT_ERR_NOMEM;
+    static const ndm_target_handlers h = {nic_initiate_offload, nic_terminate_offload,
+                                          nic_update_offload, nic_invalidate_offload,
+                                          nic_query_offload};
+    return ndm_add_offload_target(n->model, n->name, &h, n, &n->drv, &n->adapter);
 }
 
 ct_err nic_new(ndm *m, sched *s, uint32_t lane, const nic_config *cfg, nic **out)
