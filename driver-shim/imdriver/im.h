@@ -23,6 +23,11 @@ typedef struct im_adapter im_adapter;
  * are registered as NULL. */
 NDIS_STATUS im_register_handlers(NDIS_HANDLE miniport_driver, NDIS_HANDLE protocol_driver);
 
+/* The two halves of im_register_handlers, for a kernel build where NDIS hands out the two
+ * driver handles at different times (MiniportSetOptions, ProtocolSetOptions). */
+NDIS_STATUS im_register_provider(NDIS_HANDLE miniport_driver);
+NDIS_STATUS im_register_client(NDIS_HANDLE protocol_driver);
+
 /* A new adapter (plat_alloc). `tracer` is the trace shim whose hooks the adapter calls, or
  * NULL for no tracing; it must outlive the adapter. NDIS_STATUS_RESOURCES when memory is
  * short. Caller frees with im_destroy. */

@@ -9,7 +9,7 @@
 #include "im_internal.h"
 
 /* Upper edge: the five state handlers. */
-static NDIS_STATUS register_provider(NDIS_HANDLE miniport_driver)
+NDIS_STATUS im_register_provider(NDIS_HANDLE miniport_driver)
 {
     NDIS_PROVIDER_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS g;
     NDIS_PROVIDER_CHIMNEY_OFFLOAD_TCP_CHARACTERISTICS t;
@@ -36,7 +36,7 @@ static NDIS_STATUS register_provider(NDIS_HANDLE miniport_driver)
 
 /* Lower edge: the five completion handlers. Neighbor-reachability indications through an
  * IM are "to be determined" in the DDI (§1.3): not registered. */
-static NDIS_STATUS register_client(NDIS_HANDLE protocol_driver)
+NDIS_STATUS im_register_client(NDIS_HANDLE protocol_driver)
 {
     NDIS_CLIENT_CHIMNEY_OFFLOAD_GENERIC_CHARACTERISTICS g;
     NDIS_CLIENT_CHIMNEY_OFFLOAD_TCP_CHARACTERISTICS t;
@@ -62,10 +62,10 @@ static NDIS_STATUS register_client(NDIS_HANDLE protocol_driver)
 
 NDIS_STATUS im_register_handlers(NDIS_HANDLE miniport_driver, NDIS_HANDLE protocol_driver)
 {
-    NDIS_STATUS st = register_provider(miniport_driver);
+    NDIS_STATUS st = im_register_provider(miniport_driver);
     if (st != NDIS_STATUS_SUCCESS)
         return st;
-    return register_client(protocol_driver);
+    return im_register_client(protocol_driver);
 }
 
 NDIS_STATUS im_create(shim *tracer, im_adapter **out)

@@ -1,19 +1,23 @@
-/* platform_kernel.h - the Windows kernel backend of platform.h (implemented in issue 6).
+/* platform_kernel.h - the Windows kernel backend of platform.h (platform_kernel.c).
  *
- * Declared now so the shape is fixed: plat_now_ns from KeQueryPerformanceCounter scaled to
- * ns; plat_ring_index from KeGetCurrentProcessorNumberEx; plat_alloc through
- * NdisAllocateMemoryWithTagPriority (NonPagedPoolNx); spin locks as KSPIN_LOCK with the
- * saved IRQL in plat_spinlock.saved. Rings are carved from non-paged memory, one per
- * processor, by plat_kernel_init.
+ * plat_now_ns from KeQueryPerformanceCounter scaled to ns; plat_ring_index from
+ * KeGetCurrentProcessorNumberEx (one ring per processor, so each ring has one producer: the
+ * shim's hooks run at DISPATCH_LEVEL or raise to it); plat_alloc through
+ * NdisAllocateMemoryWithTagPriority (non-paged, NX on Windows 8 and later) with the caller's
+ * pool tag; spin locks that raise to DISPATCH_LEVEL and keep the old IRQL in
+ * plat_spinlock.saved. The shim's rings are plat_alloc'ed, so they are non-paged too.
  */
 #ifndef CHIMNEY_PLATFORM_KERNEL_H
 #define CHIMNEY_PLATFORM_KERNEL_H
 
 #include "platform.h"
 
-/* Called from DriverEntry: reads the performance-counter frequency and the processor
- * count. Returns 0 on success. */
+/* Called from DriverEntry, before any other plat_ call: keeps the NDIS handle used for
+ * allocation (the miniport driver handle), reads the performance-counter frequency and the
+ * maximum processor count. Returns 0 on success. */
 int plat_kernel_init(void *ndis_driver_handle);
+
+/* Called from DriverUnload after the last plat_free. */
 void plat_kernel_unload(void);
 
 #endif
