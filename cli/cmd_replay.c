@@ -29,10 +29,20 @@ static void replay_usage(FILE *out)
           "Options:\n"
           "  -o, --output FILE     the trace to write\n"
           "  --nic MODE            scripted (default): answer as IN's NIC did;\n"
-          "                        model: the simulated NIC (what-if run)\n"
+          "                        model: the simulated NIC (what-if run); an operation\n"
+          "                        then also waits for those IN completed before issuing\n"
+          "                        it, so a slower NIC delays it rather than reorders\n"
           "  --seed S              model mode: the NIC's seed (default: IN's seed)\n"
-          "  --nic-latency SPEC    model mode: fixed:50us | uniform:10us:200us |\n"
-          "                        lognormal:MEDIAN:SIGMA (default: IN's)\n"
+          "  --nic-latency SPEC    model mode: the NIC completes each operation after a\n"
+          "                        latency drawn from SPEC (default: IN's, else fixed:20us):\n"
+          "                          fixed:DUR               always DUR\n"
+          "                          uniform:MIN:MAX         uniform in [MIN, MAX]\n"
+          "                          lognormal:MEDIAN:SIGMA  median MEDIAN, unitless shape\n"
+          "                                                  SIGMA in [0, 10], e.g. 80us:0.5\n"
+          "                        DUR, MIN, MAX, MEDIAN: a number with unit ns, us or ms\n"
+          "                        (50us, 1.5ms; a bare number is refused), at most 60 s;\n"
+          "                        draws are capped at 60 s. Seeded by --seed: the same\n"
+          "                        seed gives the same OUT, byte for byte\n"
           "  --stop-at-divergence  stop issuing and recording at the first divergence\n"
           "                        (OUT is a valid trace up to there)\n"
           "  --im-fault LIST       replay against a driver with these bugs (comma list):\n"
@@ -142,6 +152,10 @@ static void print_summary(const replay_opts *o, const replay_result *r)
     fprintf(stderr, "  divergences %" PRIu64 " (fields %" PRIu64 ", missing %" PRIu64
             ", extra %" PRIu64 ")%s\n", r->divergences, r->diverged_events, r->missing_events,
             r->extra_events, r->stopped ? ", stopped at the first" : "");
+    if (r->host_waiting)
+        fprintf(stderr, "  host: %" PRIu64 " instances never issued: they wait for a request"
+                " that never completed (IN had it completed before issuing them)\n",
+                r->host_waiting);
     if (r->host_unknown || r->host_duplicate || r->host_wrong_kind || r->host_outstanding ||
         r->nic_unscripted || r->nic_tree_mismatch || r->nic_stale || r->host_context_reset)
         fprintf(stderr, "  host: %" PRIu64 " unknown, %" PRIu64 " duplicate, %" PRIu64

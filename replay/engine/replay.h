@@ -8,7 +8,11 @@
  *     tree and trailing state rebuilt from that event;
  *   - the scripted NIC (default) answers each forwarded request with what the NIC answered
  *     in IN (edge 3: per-block statuses, offload contexts, filled state) after the recorded
- *     latency; `model` mode puts the simulated NIC (replay/nic) there instead (what-if).
+ *     latency; `model` mode puts the simulated NIC (replay/nic) there instead (what-if),
+ *     with its own latency model (opts.nic_latency). As its completions no longer come at
+ *     IN's times, the trace host then also keeps IN's happens-before: an instance waits
+ *     until every request IN had completed before issuing it has completed, so a slower
+ *     NIC delays dependent operations instead of letting them overtake (reference §3.8).
  * The shim records the output trace (OUT) through the recorder's drain and encoder. Each OUT
  * event is compared, as it is drained, with the IN event of the same operation instance and
  * edge (diff_events); the first divergence is reported with the object it concerns.
@@ -97,6 +101,8 @@ typedef struct replay_result {
     /* what the trace host and scripted NIC saw */
     uint64_t host_completions, host_unknown, host_duplicate, host_wrong_kind;
     uint64_t host_outstanding;   /* requests never completed */
+    uint64_t host_waiting;       /* model mode: instances never issued, held back by a
+                                    request IN completed before them that never completed */
     uint64_t host_context_reset; /* handles whose context disagreed with IN at issue */
     uint64_t nic_requests;       /* requests the scripted NIC received */
     uint64_t nic_unscripted;     /* ... that no recorded instance explains (failed) */

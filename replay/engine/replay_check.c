@@ -290,6 +290,7 @@ void rp_check_finish(rp *r)
         if (x->skip != RP_RUN)
             continue;
         r->res->host_outstanding += x->issued && !x->host_done;
+        r->res->host_waiting += !x->issued && !r->stopping;
         if (x->issued && !x->host_done && x->out_seen[4] > 0 && !r->stopping)
             rp_check_host(r, REPLAY_DIV_MISSING, (uint32_t)i,
                           "the IM completed it, but the host never got the completion");
@@ -306,7 +307,10 @@ void rp_check_finish(rp *r)
             d.in_seq = r->ev[x->ev[edge]].seq;
             d.edge = (uint32_t)edge;
             snprintf(d.fields, sizeof d.fields, "%s",
-                     !x->issued ? "the instance was never issued"
+                     !x->issued ? (r->o->nic == REPLAY_NIC_MODEL
+                                       ? "never issued: it waits for a request that never "
+                                         "completed"
+                                       : "the instance was never issued")
                      : edge >= 3 ? "the completion never came back" : "never produced");
             report(r, &d, x, 0);
         }

@@ -85,6 +85,7 @@ static void host_complete(rp *r, uint8_t via, PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST 
     x->host_done = 1;
     x->req = NULL;
     free(q);
+    rp_queue_released(r);
 }
 
 static VOID initiate_done(NDIS_HANDLE ctx, PNDIS_PROTOCOL_OFFLOAD_BLOCK_LIST l)

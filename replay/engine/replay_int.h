@@ -171,6 +171,7 @@ typedef struct rp {
     size_t nheap, heap_cap;
     uint64_t order;
     size_t next_issue;           /* rp.inst cursor */
+    size_t open_lo;              /* model mode: issued[] before it have all completed */
     int token;                   /* the callback that runs the next action is posted */
     int stopping;                /* --stop-at-divergence fired: no more issues, shim off */
 } rp;
@@ -223,6 +224,8 @@ void rp_snic_complete(rp *r, const rp_action *a);
 ct_err rp_queue_push(rp *r, const rp_action *a);
 /* Post the callback that runs the next action (issue or completion), if any. */
 void rp_queue_kick(rp *r);
+/* A request completed: in model mode an issue waiting for it may go now. */
+void rp_queue_released(rp *r);
 void rp_queue_free(rp *r);
 
 /* ---- replay_roles.c --------------------------------------------------------------------- */

@@ -3,7 +3,8 @@
  * completions (each at its arrival plus the recorded latency). Both run in (virtual time,
  * recorded seq) order, so actions that share a time run in the order IN saw them - which a
  * plain scheduler post order could not promise. One scheduler callback at a time carries
- * the next action on the lane of the ring that recorded it.
+ * the next action on the lane of the ring that recorded it. In model mode an issue also
+ * waits for the requests in flight that IN completed before it (must_wait).
  */
 #include <stdlib.h>
 
@@ -58,12 +59,43 @@ static void heap_pop(rp *r)
     }
 }
 
+/* Model mode: whether instance x must wait for a request in flight. The simulated NIC's
+ * latencies are not IN's, so IN's issue times alone no longer keep IN's order, nor with it
+ * the host's ordering rules (reference §3.8: a terminate must not overtake the initiate of
+ * its object, a path must not be terminated before its TCP connections are); without this
+ * the IM would free state the NIC is still to read. So IN's happens-before is kept: x waits
+ * for every request that IN's host had seen complete (edge 4) before it issued x (edge 1).
+ * Requests that overlapped in IN still overlap. The host stays in order: a waiting
+ * instance holds the ones after it, and the completion that frees it kicks the queue
+ * (rp_queue_released). Scripted mode plays IN's latencies, which kept this order. */
+static int must_wait(rp *r, const rp_inst *x)
+{
+    if (r->o->nic != REPLAY_NIC_MODEL || x->ev[1] == RP_NONE)
+        return 0;
+    while (r->open_lo < r->nissued && r->inst[r->issued[r->open_lo]].host_done)
+        r->open_lo++;
+    uint64_t issued_at = r->ev[x->ev[1]].seq;
+    for (size_t k = r->open_lo; k < r->nissued; k++) {
+        const rp_inst *y = &r->inst[r->issued[k]];
+        if (!y->host_done && y->ev[4] != RP_NONE && r->ev[y->ev[4]].seq < issued_at)
+            return 1;
+    }
+    return 0;
+}
+
+void rp_queue_released(rp *r)
+{
+    if (r->o->nic == REPLAY_NIC_MODEL)
+        rp_queue_kick(r);
+}
+
 /* The next action: the next runnable instance to issue or the earliest completion. */
 static int peek(rp *r, rp_action *out, int *is_issue)
 {
     while (r->next_issue < r->ninst && r->inst[r->next_issue].skip != RP_RUN)
         r->next_issue++;
-    int have_issue = r->next_issue < r->ninst && !r->stopping; /* stopped: finish only */
+    int have_issue = r->next_issue < r->ninst && !r->stopping && /* stopped: finish only */
+                     !must_wait(r, &r->inst[r->next_issue]);
     if (have_issue) {
         const rp_inst *x = &r->inst[r->next_issue];
         *out = (rp_action){.due = x->due, .key = r->ev[x->ev[1]].seq, .order = 0,

@@ -81,8 +81,9 @@ ct_err nic_latency_check(const nic_latency *l, ct_errinfo *ei)
 
 /* ---- parsing ----------------------------------------------------------------------------- */
 
-#define USAGE "expected fixed:D, uniform:LO:HI or lognormal:MEDIAN:SIGMA, durations with unit " \
-              "ns, us or ms (e.g. fixed:50us, uniform:10us:200us, lognormal:20us:0.5)"
+#define USAGE "expected fixed:DUR, uniform:MIN:MAX or lognormal:MEDIAN:SIGMA; DUR like 50us " \
+              "(a number with unit ns, us or ms), e.g. fixed:50us, uniform:10us:200us, " \
+              "lognormal:80us:0.5"
 
 /* A non-negative decimal number: digits, at most one '.', at least one digit. */
 static int parse_decimal(const char *s, size_t n, double *out)
