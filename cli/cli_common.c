@@ -135,3 +135,18 @@ cli_next cli_read_next(ct_reader *r, const Chimtrace__V1__Record **rec, ct_errin
         return CLI_NEXT_FATAL;
     }
 }
+
+int cli_take_file(const char *verb, const char *arg, int only_files, const char **path)
+{
+    if (!only_files && arg[0] == '-' && arg[1] != '\0')
+        return cli_usage_error(verb, "unknown option '%s'", arg), -1;
+    if (*path)
+        return cli_usage_error(verb, "one FILE only ('%s' and '%s')", *path, arg), -1;
+    *path = arg;
+    return 0;
+}
+
+int cli_need_file(const char *verb, const char *path)
+{
+    return path ? 0 : (cli_usage_error(verb, "missing FILE"), -1);
+}

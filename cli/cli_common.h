@@ -60,6 +60,15 @@ int cli_parse_u64(const char *verb, const char *what, const char *text, uint64_t
 /* Parse --format's value; `allowed` is a mask of cli_format values. */
 int cli_parse_format(const char *verb, const char *text, unsigned allowed, cli_format *out);
 
+/* The last step of a single-FILE verb's option loop, for an argument no option matched:
+ * before "--", anything starting with '-' (but "-" itself) is an unknown option; otherwise
+ * it is the FILE, and a second one is an error. Stores it in *path. 0, or -1 after
+ * printing the usage error. */
+int cli_take_file(const char *verb, const char *arg, int only_files, const char **path);
+
+/* After the loop: "missing FILE" when *path is still NULL. 0, or -1 (printed). */
+int cli_need_file(const char *verb, const char *path);
+
 /* "chimtrace <verb>: <message>" plus "Try 'chimtrace <verb> --help'."; returns
  * CLI_EXIT_ERROR. */
 int cli_usage_error(const char *verb, const char *fmt, ...)

@@ -90,20 +90,11 @@ static int dump_parse(int argc, char **argv, dump_args *a)
                 return -1;
             continue;
         }
-        if (!only_files && argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_usage_error("dump", "unknown option '%s'", argv[i]);
+        if (cli_take_file("dump", argv[i], only_files, &a->path) < 0)
             return -1;
-        }
-        if (a->path) {
-            cli_usage_error("dump", "one FILE only ('%s' and '%s')", a->path, argv[i]);
-            return -1;
-        }
-        a->path = argv[i];
     }
-    if (!a->path) {
-        cli_usage_error("dump", "missing FILE");
+    if (cli_need_file("dump", a->path) < 0)
         return -1;
-    }
     if (a->has_seq && a->has_time) {
         cli_usage_error("dump", "--from-seq and --from-time cannot be combined");
         return -1;

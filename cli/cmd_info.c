@@ -59,20 +59,11 @@ static int info_parse(int argc, char **argv, info_args *a)
                 return -1;
             continue;
         }
-        if (!only_files && argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_usage_error("info", "unknown option '%s'", argv[i]);
+        if (cli_take_file("info", argv[i], only_files, &a->path) < 0)
             return -1;
-        }
-        if (a->path) {
-            cli_usage_error("info", "one FILE only ('%s' and '%s')", a->path, argv[i]);
-            return -1;
-        }
-        a->path = argv[i];
     }
-    if (!a->path) {
-        cli_usage_error("info", "missing FILE");
+    if (cli_need_file("info", a->path) < 0)
         return -1;
-    }
     return 0;
 }
 

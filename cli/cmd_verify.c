@@ -79,20 +79,11 @@ static int verify_parse(int argc, char **argv, verify_args *a)
                 return -1;
             continue;
         }
-        if (!only_files && argv[i][0] == '-' && argv[i][1] != '\0') {
-            cli_usage_error("verify", "unknown option '%s'", argv[i]);
+        if (cli_take_file("verify", argv[i], only_files, &a->path) < 0)
             return -1;
-        }
-        if (a->path) {
-            cli_usage_error("verify", "one FILE only ('%s' and '%s')", a->path, argv[i]);
-            return -1;
-        }
-        a->path = argv[i];
     }
-    if (!a->path) {
-        cli_usage_error("verify", "missing FILE");
+    if (cli_need_file("verify", a->path) < 0)
         return -1;
-    }
     return 0;
 }
 

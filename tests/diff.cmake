@@ -13,6 +13,6 @@ ct_add_test(diff_test
 
 ct_add_test(diff_cli_test
   SOURCES "${CMAKE_CURRENT_LIST_DIR}/e2e/diff_cli_test.c"
-  LIBS ct_diff_testkit
+  LIBS ct_diff_testkit ct_cli_testkit
   LABELS e2e diff)
 add_dependencies(diff_cli_test chimtrace)

@@ -8,105 +8,15 @@
 
 #include <criterion/criterion.h>
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#define CHIMTRACE CT_TEST_BINARY_DIR "/cli/chimtrace"
+#include "cli_run.h"
 
-extern char **environ;
-
-/* ------------------------------------------------------------------------------------ */
-/* Helpers                                                                               */
-
-typedef struct run_result {
-    int status;     /* exit status, or 128 + signal */
-    char *out;      /* stdout, NUL-terminated; freed by run_free */
-    char *err;
-} run_result;
-
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/ct_cli_XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-    char cmd[128];
-
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_expect_eq(system(cmd), 0);
-}
-
-TestSuite(cli, .init = make_tmpdir, .fini = remove_tmpdir);
-
-#define PATH_MAX_LEN 256
-
-/* `name` inside this test's temporary directory, written to buf[PATH_MAX_LEN]. */
-static char *tmp_path(char *buf, const char *name)
-{
-    snprintf(buf, PATH_MAX_LEN, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    char *data;
-    long len;
-
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = malloc((size_t)len + 1);
-    cr_assert_not_null(data);
-    cr_assert_eq(fread(data, 1, (size_t)len, f), (size_t)len);
-    data[len] = '\0';
-    fclose(f);
-    return data;
-}
-
-/* Run argv (argv[0] is the program) with stdout and stderr captured. */
-static run_result run_argv(char *const argv[])
-{
-    posix_spawn_file_actions_t fa;
-    char out_path[PATH_MAX_LEN], err_path[PATH_MAX_LEN];
-    run_result r = { 0, NULL, NULL };
-    pid_t pid;
-    int ws;
-
-    tmp_path(out_path, "stdout");
-    tmp_path(err_path, "stderr");
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, err_path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    cr_assert_eq(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0,
-                 "cannot run %s", argv[0]);
-    posix_spawn_file_actions_destroy(&fa);
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
-    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    return r;
-}
-
-/* chimtrace with up to 11 arguments, NULL-terminated. */
-#define RUN(...) run_argv((char *const[]){ CHIMTRACE, __VA_ARGS__, NULL })
-
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
+TestSuite(cli, .init = cli_tmpdir_make, .fini = cli_tmpdir_remove);
 
 /* Checks a JSONL file strictly (every line one JSON object with one key; no NaN, no
  * duplicate keys) and prints "lines N", "events N", then one line per record: the event's
@@ -136,10 +46,10 @@ static const char json_get_py[] =
     "    for k in p.split('.'): v = v[k]\n"
     "    print(json.dumps(v))\n";
 
-/* Save `text` to `name` in the temporary directory; its path goes to buf[PATH_MAX_LEN]. */
+/* Save `text` to `name` in the temporary directory; its path goes to buf[CLI_PLEN]. */
 static char *save(char *buf, const char *name, const char *text)
 {
-    char *p = tmp_path(buf, name);
+    char *p = cli_tmp(buf, name);
     FILE *f = fopen(p, "wb");
 
     cr_assert_not_null(f);
@@ -151,8 +61,8 @@ static char *save(char *buf, const char *name, const char *text)
 /* Check a JSONL dump; returns python's report ("lines N\nevents N\n<seq or ->...\n"). */
 static char *check_jsonl(const char *jsonl)
 {
-    char path[PATH_MAX_LEN];
-    run_result r = run_argv((char *const[]){ "python3", "-c", (char *)jsonl_check_py,
+    char path[CLI_PLEN];
+    cli_result r = cli_run_argv((char *const[]){ "python3", "-c", (char *)jsonl_check_py,
                                              save(path, "dump.jsonl", jsonl),
                                              NULL });
 
@@ -172,11 +82,11 @@ static unsigned long report_value(const char *report, const char *key)
 static void synth(const char *path, const char *records, const char *seed,
                   const char *chunk_bytes)
 {
-    run_result r = RUN("synth", "-o", (char *)path, "--records", (char *)records, "--seed",
+    cli_result r = RUN("synth", "-o", (char *)path, "--records", (char *)records, "--seed",
                        (char *)seed, "--chunk-bytes", (char *)chunk_bytes);
 
     cr_assert_eq(r.status, 0, "synth failed: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 /* ------------------------------------------------------------------------------------ */
@@ -187,112 +97,112 @@ Test(cli, every_verb_help_exits_0_and_prints_usage)
     const char *verbs[] = { "record", "info", "dump", "synth" };
 
     for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++) {
-        run_result r = RUN((char *)verbs[i], "--help");
+        cli_result r = RUN((char *)verbs[i], "--help");
         cr_expect_eq(r.status, 0, "%s --help exited %d", verbs[i], r.status);
         cr_expect_not_null(strstr(r.out, "Usage: chimtrace "), "%s --help: %s", verbs[i],
                            r.out);
         cr_expect_not_null(strstr(r.out, verbs[i]));
-        run_free(&r);
+        cli_result_free(&r);
 
         r = RUN("help", (char *)verbs[i]);
         cr_expect_eq(r.status, 0);
         cr_expect_not_null(strstr(r.out, "Usage: chimtrace "));
-        run_free(&r);
+        cli_result_free(&r);
     }
-    run_result r = RUN("--help");
+    cli_result r = RUN("--help");
     cr_expect_eq(r.status, 0);
     cr_expect_not_null(strstr(r.out, "Usage"));
     cr_expect_not_null(strstr(r.out, "synth"));
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 Test(cli, version_names_the_release)
 {
-    run_result r = RUN("--version");
+    cli_result r = RUN("--version");
 
     cr_expect_eq(r.status, 0);
     cr_expect_eq(strncmp(r.out, "chimtrace ", 10), 0, "got: %s", r.out);
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 Test(cli, unknown_verb_exits_2_and_names_it)
 {
-    run_result r = RUN("frobnicate", "x");
+    cli_result r = RUN("frobnicate", "x");
 
     cr_expect_eq(r.status, 2);
     cr_expect_not_null(strstr(r.err, "unknown verb 'frobnicate'"), "stderr: %s", r.err);
     cr_expect_str_empty(r.out);
-    run_free(&r);
+    cli_result_free(&r);
 
-    r = run_argv((char *const[]){ CHIMTRACE, NULL });
+    r = cli_run_argv((char *const[]){ CHIMTRACE, NULL });
     cr_expect_eq(r.status, 2, "no verb at all is an error");
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 Test(cli, bad_options_exit_2_with_a_message_naming_the_option)
 {
-    char t[PATH_MAX_LEN];
+    char t[CLI_PLEN];
 
-    tmp_path(t, "bad.ctrace");
-    run_result r = RUN("dump", t, "--count", "0");
+    cli_tmp(t, "bad.ctrace");
+    cli_result r = RUN("dump", t, "--count", "0");
 
     cr_expect_eq(r.status, 2);
     cr_expect_not_null(strstr(r.err, "--count"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("dump", t, "--count", "12x");
     cr_expect_eq(r.status, 2);
     cr_expect_not_null(strstr(r.err, "'12x'"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("info", t, "--format", "yaml");
     cr_expect_eq(r.status, 2);
     cr_expect_not_null(strstr(r.err, "--format"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("synth", "--records", "5");
     cr_expect_eq(r.status, 2, "synth without -o");
     cr_expect_not_null(strstr(r.err, "-o"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("synth", "-o", t, "--zstd-level", "20");
     cr_expect_eq(r.status, 2);
     cr_expect_not_null(strstr(r.err, "1 to 19"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("record", "--workload", "nosuch", "-o", t);
     cr_expect_eq(r.status, 2, "record with an unknown workload");
     cr_expect_not_null(strstr(r.err, "nosuch"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("record", "--threads", "0", "-o", t);
     cr_expect_eq(r.status, 2);
     cr_expect_not_null(strstr(r.err, "--threads"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("record", "--nic-latency", "fixed:fast", "-o", t);
     cr_expect_eq(r.status, 2, "record with a bad latency spec");
     cr_expect_not_null(strstr(r.err, "fixed:fast"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("record", "--workload", "basic");
     cr_expect_eq(r.status, 2, "record without -o");
     cr_expect_not_null(strstr(r.err, "-o"), "stderr: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 Test(cli, missing_file_exits_2_and_names_the_file)
 {
     const char *verbs[] = { "info", "dump" };
-    char missing[PATH_MAX_LEN];
+    char missing[CLI_PLEN];
 
-    tmp_path(missing, "no-such.ctrace");
+    cli_tmp(missing, "no-such.ctrace");
     for (size_t i = 0; i < 2; i++) {
-        run_result r = RUN((char *)verbs[i], missing);
+        cli_result r = RUN((char *)verbs[i], missing);
         cr_expect_eq(r.status, 2, "%s exited %d", verbs[i], r.status);
         cr_expect_not_null(strstr(r.err, missing), "%s stderr: %s", verbs[i], r.err);
         cr_expect_not_null(strstr(r.err, verbs[i]));
-        run_free(&r);
+        cli_result_free(&r);
     }
 }
 
@@ -301,10 +211,10 @@ Test(cli, missing_file_exits_2_and_names_the_file)
 
 Test(cli, synth_then_info_counts_agree_with_records_written)
 {
-    char t[PATH_MAX_LEN];
+    char t[CLI_PLEN];
 
-    tmp_path(t, "s.ctrace");
-    run_result r = RUN("synth", "-o", t, "--records", "300", "--seed", "3");
+    cli_tmp(t, "s.ctrace");
+    cli_result r = RUN("synth", "-o", t, "--records", "300", "--seed", "3");
 
     cr_assert_eq(r.status, 0, "synth: %s", r.err);
     cr_expect_not_null(strstr(r.err, "300 events"), "synth summary: %s", r.err);
@@ -312,14 +222,14 @@ Test(cli, synth_then_info_counts_agree_with_records_written)
     cr_assert_not_null(strstr(r.err, t), "synth summary: %s", r.err);
     unsigned long written = strtoul(strstr(r.err, t) + strlen(t) + 2, NULL, 10);
     cr_assert_gt(written, 300);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("info", t, "--format", "json");
     cr_assert_eq(r.status, 0, "info: %s", r.err);
-    char js[PATH_MAX_LEN];
+    char js[CLI_PLEN];
     save(js, "info.json", r.out);
-    run_free(&r);
-    r = run_argv((char *const[]){ "python3", "-c", (char *)json_get_py, js, "events.total",
+    cli_result_free(&r);
+    r = cli_run_argv((char *const[]){ "python3", "-c", (char *)json_get_py, js, "events.total",
                                   "records.event", "records.header", "records.total",
                                   "records.summary", "truncated", "corrupt_chunks", NULL });
     cr_assert_eq(r.status, 0, "info JSON: %s", r.err);
@@ -334,49 +244,49 @@ Test(cli, synth_then_info_counts_agree_with_records_written)
     cr_expect_eq(total, written, "info counts %lu records, synth wrote %lu", total, written);
     cr_expect_str_eq(trunc, "false");
     cr_expect_eq(corrupt, 0);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("info", t);
     cr_expect_eq(r.status, 0);
     cr_expect_not_null(strstr(r.out, "event 300"), "info text: %s", r.out);
     cr_expect_not_null(strstr(r.out, "index: footer"), "info text: %s", r.out);
     cr_expect_not_null(strstr(r.out, "truncated:  no"), "info text: %s", r.out);
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 Test(cli, dump_jsonl_is_valid_json_with_one_line_per_record)
 {
-    char t[PATH_MAX_LEN];
+    char t[CLI_PLEN];
 
-    tmp_path(t, "d.ctrace");
+    cli_tmp(t, "d.ctrace");
 
     synth(t, "250", "11", "4096");
-    run_result r = RUN("dump", t, "--format", "jsonl");
+    cli_result r = RUN("dump", t, "--format", "jsonl");
     cr_assert_eq(r.status, 0, "dump: %s", r.err);
     cr_expect_str_empty(r.err);
     char *report = check_jsonl(r.out);
     cr_expect_eq(report_value(report, "events"), 250);
-    run_free(&r);
+    cli_result_free(&r);
 
     r = RUN("info", t);
     unsigned long records = strtoul(strstr(r.out, "records:") + 8, NULL, 10);
     cr_expect_eq(report_value(report, "lines"), records, "dump printed %lu of %lu records",
                  report_value(report, "lines"), records);
-    run_free(&r);
+    cli_result_free(&r);
     free(report);
 }
 
 Test(cli, dump_from_seq_with_count_returns_exactly_those_records)
 {
-    char t[PATH_MAX_LEN];
+    char t[CLI_PLEN];
 
-    tmp_path(t, "q.ctrace");
+    cli_tmp(t, "q.ctrace");
 
     synth(t, "400", "5", "4096");
-    run_result r = RUN("dump", t, "--format", "jsonl");
+    cli_result r = RUN("dump", t, "--format", "jsonl");
     cr_assert_eq(r.status, 0);
     char *full = check_jsonl(r.out);  /* "lines N\nevents N\n" then one row per record */
-    run_free(&r);
+    cli_result_free(&r);
 
     /* rows[i]: the i-th record's seq, or "-". Find the 150th event. */
     char *rows[2048];
@@ -392,7 +302,7 @@ Test(cli, dump_from_seq_with_count_returns_exactly_those_records)
     r = RUN("dump", t, "--format", "jsonl", "--from-seq", rows[start], "--count", "7");
     cr_assert_eq(r.status, 0, "dump: %s", r.err);
     char *part = check_jsonl(r.out);
-    run_free(&r);
+    cli_result_free(&r);
     cr_expect_eq(report_value(part, "lines"), 7);
     char *p = strchr(strchr(part, '\n') + 1, '\n') + 1;  /* past the two count lines */
     for (size_t i = 0; i < 7; i++) {
@@ -408,22 +318,22 @@ Test(cli, dump_from_seq_with_count_returns_exactly_those_records)
     r = RUN("dump", t, "--from-seq", "999999999");
     cr_expect_eq(r.status, 0);
     cr_expect_str_empty(r.out);
-    run_free(&r);
+    cli_result_free(&r);
     free(full);
 }
 
 Test(cli, dump_of_truncated_file_prints_complete_chunks_warns_and_exits_0)
 {
-    char t[PATH_MAX_LEN];
+    char t[CLI_PLEN];
 
-    tmp_path(t, "t.ctrace");
+    cli_tmp(t, "t.ctrace");
     struct stat sb;
 
     synth(t, "2000", "9", "4096");
-    run_result r = RUN("dump", t, "--format", "jsonl");
+    cli_result r = RUN("dump", t, "--format", "jsonl");
     char *full = check_jsonl(r.out);
     unsigned long full_lines = report_value(full, "lines");
-    run_free(&r);
+    cli_result_free(&r);
     free(full);
 
     cr_assert_eq(stat(t, &sb), 0);
@@ -436,28 +346,28 @@ Test(cli, dump_of_truncated_file_prints_complete_chunks_warns_and_exits_0)
     unsigned long lines = report_value(part, "lines");
     cr_expect_gt(lines, 1, "complete chunks are still printed");
     cr_expect_lt(lines, full_lines);
-    run_free(&r);
+    cli_result_free(&r);
     free(part);
 
     r = RUN("info", t);
     cr_expect_eq(r.status, 0, "truncation alone is not an error for info: %s", r.err);
     cr_expect_not_null(strstr(r.out, "truncated at byte"), "info: %s", r.out);
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 Test(cli, dump_of_corrupt_chunk_reports_offset_continues_and_exits_2)
 {
-    char t[PATH_MAX_LEN];
+    char t[CLI_PLEN];
 
-    tmp_path(t, "c.ctrace");
+    cli_tmp(t, "c.ctrace");
     struct stat sb;
     FILE *f;
 
     synth(t, "2000", "4", "4096");
-    run_result r = RUN("dump", t, "--format", "jsonl");
+    cli_result r = RUN("dump", t, "--format", "jsonl");
     char *full = check_jsonl(r.out);
     unsigned long full_lines = report_value(full, "lines");
-    run_free(&r);
+    cli_result_free(&r);
     free(full);
 
     /* Scribble over the middle of the file: inside some chunk's compressed data. */
@@ -476,23 +386,23 @@ Test(cli, dump_of_corrupt_chunk_reports_offset_continues_and_exits_2)
     unsigned long lines = report_value(part, "lines");
     cr_expect_lt(lines, full_lines, "the damaged chunk is skipped");
     cr_expect_gt(lines, full_lines / 2, "the chunks after the damage are still printed");
-    run_free(&r);
+    cli_result_free(&r);
     free(part);
 
     r = RUN("info", t);
     cr_expect_eq(r.status, 2, "info: a corrupt chunk is an error");
     cr_expect_not_null(strstr(r.out, "1 chunk(s) skipped"), "info: %s", r.out);
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 Test(cli, dump_text_starts_with_header_then_numbered_events)
 {
-    char t[PATH_MAX_LEN];
+    char t[CLI_PLEN];
 
-    tmp_path(t, "x.ctrace");
+    cli_tmp(t, "x.ctrace");
 
     synth(t, "20", "2", "4096");
-    run_result r = RUN("dump", t, "--count", "2");
+    cli_result r = RUN("dump", t, "--count", "2");
     cr_assert_eq(r.status, 0);
     cr_expect_eq(strncmp(r.out, "HEADER schema=1.0 producer=chimtrace", 36), 0, "got: %s",
                  r.out);
@@ -500,5 +410,5 @@ Test(cli, dump_text_starts_with_header_then_numbered_events)
     cr_expect_eq(strncmp(ev, "#1 t=", 5), 0, "got: %s", ev);
     cr_expect_not_null(strstr(ev, " req-in-above "), "got: %s", ev);
     cr_expect_not_null(strstr(ev, "\n  [0] "), "blocks follow, indented: %s", ev);
-    run_free(&r);
+    cli_result_free(&r);
 }

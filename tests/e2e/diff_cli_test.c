@@ -8,104 +8,26 @@
 
 #include <criterion/criterion.h>
 
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "diff_mutate.h"
+#include "cli_run.h"
 
-#define CHIMTRACE CT_TEST_BINARY_DIR "/cli/chimtrace"
-#define PLEN 512
+TestSuite(diff_cli, .init = cli_tmpdir_make, .fini = cli_tmpdir_remove, .timeout = 300);
 
-extern char **environ;
-
-typedef struct run_result {
-    int status;
-    char *out, *err;
-} run_result;
-
-static char tmpdir[64];
-
-static void make_tmpdir(void)
-{
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/ct_diffcli_XXXXXX");
-    cr_assert_not_null(mkdtemp(tmpdir));
-}
-
-static void remove_tmpdir(void)
-{
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    cr_expect_eq(system(cmd), 0);
-}
-
-TestSuite(diff_cli, .init = make_tmpdir, .fini = remove_tmpdir, .timeout = 300);
-
-static char *tmp(char *buf, const char *name)
-{
-    snprintf(buf, PLEN, "%s/%s", tmpdir, name);
-    return buf;
-}
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    long len;
-    char *data;
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    data = malloc((size_t)len + 1);
-    cr_assert_eq(fread(data, 1, (size_t)len, f), (size_t)len);
-    data[len] = '\0';
-    fclose(f);
-    return data;
-}
-
-static run_result run_argv(char *const argv[])
-{
-    posix_spawn_file_actions_t fa;
-    char op[PLEN], ep[PLEN];
-    run_result r = {0, NULL, NULL};
-    pid_t pid;
-    int ws;
-    tmp(op, "stdout");
-    tmp(ep, "stderr");
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 1, op, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_addopen(&fa, 2, ep, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    cr_assert_eq(posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ), 0);
-    posix_spawn_file_actions_destroy(&fa);
-    cr_assert_eq(waitpid(pid, &ws, 0), pid);
-    r.status = WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
-    r.out = slurp(op);
-    r.err = slurp(ep);
-    return r;
-}
-
-#define RUN(...) run_argv((char *const[]){CHIMTRACE, __VA_ARGS__, NULL})
-
-static void run_free(run_result *r)
-{
-    free(r->out);
-    free(r->err);
-}
-
-static void must(run_result r)
+static void must(cli_result r)
 {
     cr_assert_eq(r.status, 0, "chimtrace failed: %s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
 }
 
 static char *record(char *buf, const char *name, const char *workload, const char *seed)
 {
     must(RUN("record", "--workload", (char *)workload, "--seed", (char *)seed,
-             "--deterministic", "-o", tmp(buf, name)));
+             "--deterministic", "-o", cli_tmp(buf, name)));
     return buf;
 }
 
@@ -199,7 +121,7 @@ static char *python(const char *script, char *const extra[])
     for (int i = 0; extra[i] && k < 15; i++)
         argv[k++] = extra[i];
     argv[k] = NULL;
-    run_result r = run_argv(argv);
+    cli_result r = cli_run_argv(argv);
     cr_assert_eq(r.status, 0, "python check failed: %s", r.err);
     free(r.err);
     return r.out;
@@ -210,19 +132,19 @@ static char *python(const char *script, char *const extra[])
 
 Test(diff_cli, help_and_usage_errors)
 {
-    run_result r = RUN("diff", "--help");
+    cli_result r = RUN("diff", "--help");
     cr_assert_eq(r.status, 0);
     cr_assert_not_null(strstr(r.out, "Usage: chimtrace diff A B"));
     cr_assert_not_null(strstr(r.out, "--timing-tolerance PCT"));
-    run_free(&r);
+    cli_result_free(&r);
     r = RUN("--help");
     cr_assert_not_null(strstr(r.out, "  diff "), "the verb table lists diff");
-    run_free(&r);
+    cli_result_free(&r);
     r = RUN("help", "diff");
     cr_assert_eq(r.status, 0);
-    run_free(&r);
+    cli_result_free(&r);
 
-    char a[PLEN];
+    char a[CLI_PLEN];
     record(a, "a", "basic", "1");
     char *bad[][6] = {
         {"diff", NULL}, {"diff", a, NULL}, {"diff", a, a, a, NULL},
@@ -234,47 +156,47 @@ Test(diff_cli, help_and_usage_errors)
         char *argv[8] = {CHIMTRACE};
         for (int k = 0; k < 6 && bad[i][k]; k++)
             argv[k + 1] = bad[i][k];
-        r = run_argv(argv);
+        r = cli_run_argv(argv);
         cr_assert_eq(r.status, 2, "case %zu exited %d", i, r.status);
         cr_assert_not_null(strstr(r.err, "chimtrace diff: "), "case %zu: %s", i, r.err);
         cr_assert_str_eq(r.out, "");
-        run_free(&r);
+        cli_result_free(&r);
     }
 }
 
 Test(diff_cli, exit_0_for_equal_1_for_different_2_for_a_missing_file)
 {
-    char a[PLEN], b[PLEN], m[PLEN];
+    char a[CLI_PLEN], b[CLI_PLEN], m[CLI_PLEN];
     record(a, "a", "mixed", "1");
     record(b, "b", "mixed", "2");
-    run_result r = RUN("diff", a, a);
+    cli_result r = RUN("diff", a, a);
     cr_assert_eq(r.status, 0, "%s", r.out);
     cr_assert_not_null(strstr(r.out, "result: EQUAL"));
-    run_free(&r);
+    cli_result_free(&r);
     r = RUN("diff", a, b);
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.out, "result: DIFFERENT"));
     cr_assert_not_null(strstr(r.out, "first divergence: removed event"));
-    run_free(&r);
-    r = RUN("diff", a, tmp(m, "missing.ctrace"));
+    cli_result_free(&r);
+    r = RUN("diff", a, cli_tmp(m, "missing.ctrace"));
     cr_assert_eq(r.status, 2);
     cr_assert_not_null(strstr(r.err, "missing.ctrace"), "%s", r.err);
     cr_assert_str_eq(r.out, "");
-    run_free(&r);
+    cli_result_free(&r);
     r = RUN("diff", "--format", "json", m, a);
     cr_assert_eq(r.status, 2);
-    char jp[PLEN];
-    FILE *f = fopen(tmp(jp, "err.json"), "w");
+    char jp[CLI_PLEN];
+    FILE *f = fopen(cli_tmp(jp, "err.json"), "w");
     fputs(r.out, f);
     fclose(f);
-    run_free(&r);
-    run_result py = run_argv((char *const[]){"python3", "-c",
+    cli_result_free(&r);
+    cli_result py = cli_run_argv((char *const[]){"python3", "-c",
         "import json,sys; o=json.load(open(sys.argv[1])); "
         "assert o['exit_code']==2 and o['error']['code']=='io' and o['equal'] is None; "
         "print(o['error']['message'])", jp, NULL});
     cr_assert_eq(py.status, 0, "%s", py.err);
     cr_assert_not_null(strstr(py.out, "missing.ctrace"));
-    run_free(&py);
+    cli_result_free(&py);
 }
 
 typedef struct nxt_edit {
@@ -293,33 +215,33 @@ static dm_action set_nxt(void *ctx, uint64_t index, Chimtrace__V1__Record *rec)
 /* A (basic with SndNxt 1000 at the terminate's completion-out) and B (1460). */
 static void snd_nxt_pair(char *a, char *b)
 {
-    char src[PLEN];
+    char src[CLI_PLEN];
     ct_errinfo ei;
     record(src, "src", "basic", "1");
     nxt_edit e = {dm_find(src, CHIMTRACE__V1__OPERATION__OP_TERMINATE, 4, 0), 1000};
-    cr_assert_eq(dm_copy(src, tmp(a, "a.ctrace"), set_nxt, &e, &ei), CT_OK, "%s", ei.msg);
+    cr_assert_eq(dm_copy(src, cli_tmp(a, "a.ctrace"), set_nxt, &e, &ei), CT_OK, "%s", ei.msg);
     e.value = 1460;
-    cr_assert_eq(dm_copy(src, tmp(b, "b.ctrace"), set_nxt, &e, &ei), CT_OK, "%s", ei.msg);
+    cr_assert_eq(dm_copy(src, cli_tmp(b, "b.ctrace"), set_nxt, &e, &ei), CT_OK, "%s", ei.msg);
 }
 
 Test(diff_cli, a_field_change_is_shown_and_ignore_suppresses_it)
 {
-    char a[PLEN], b[PLEN], o[PLEN];
+    char a[CLI_PLEN], b[CLI_PLEN], o[CLI_PLEN];
     snd_nxt_pair(a, b);
-    run_result r = RUN("diff", a, b);
+    cli_result r = RUN("diff", a, b);
     cr_assert_eq(r.status, 1);
     cr_assert_not_null(strstr(r.out, "block[2].tcp_delegated.snd_nxt: 1000 -> 1460"), "%s",
                        r.out);
     cr_assert_not_null(strstr(r.out, "first divergence: changed event"));
-    run_free(&r);
+    cli_result_free(&r);
     r = RUN("diff", a, b, "--ignore", "tcp_delegated.snd_nxt");
     cr_assert_eq(r.status, 0, "%s", r.out);
-    run_free(&r);
-    r = RUN("diff", a, b, "--ignore", "snd_una", "--ignore=rcv_nxt", "-o", tmp(o, "rep.txt"));
+    cli_result_free(&r);
+    r = RUN("diff", a, b, "--ignore", "snd_una", "--ignore=rcv_nxt", "-o", cli_tmp(o, "rep.txt"));
     cr_assert_eq(r.status, 1);
     cr_assert_str_eq(r.out, "", "-o sends the report to the file");
-    run_free(&r);
-    char *rep = slurp(o);
+    cli_result_free(&r);
+    char *rep = cli_slurp(o);
     cr_assert_not_null(strstr(rep, "ignored: snd_una, rcv_nxt"), "%s", rep);
     free(rep);
 }
@@ -337,11 +259,11 @@ static char *check_json(const char *path, char *const paths[])
 
 Test(diff_cli, json_has_the_documented_keys_and_the_change)
 {
-    char a[PLEN], b[PLEN], o[PLEN];
+    char a[CLI_PLEN], b[CLI_PLEN], o[CLI_PLEN];
     snd_nxt_pair(a, b);
-    run_result r = RUN("diff", a, b, "--format", "json", "-o", tmp(o, "d.json"));
+    cli_result r = RUN("diff", a, b, "--format", "json", "-o", cli_tmp(o, "d.json"));
     cr_assert_eq(r.status, 1, "%s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
     char *got = check_json(o, (char *const[]){"equal", "exit_code", "counts.changed",
         "counts.field_changes", "first_divergence.kind", "first_divergence.changes.0.field",
         "first_divergence.changes.0.expected", "first_divergence.changes.0.got",
@@ -352,7 +274,7 @@ Test(diff_cli, json_has_the_documented_keys_and_the_change)
     /* Equal traces: first_divergence is null, exit_code 0. */
     r = RUN("diff", a, a, "--format", "json", "-o", o);
     cr_assert_eq(r.status, 0);
-    run_free(&r);
+    cli_result_free(&r);
     got = check_json(o, (char *const[]){"equal", "exit_code", "first_divergence", NULL});
     cr_assert_str_eq(got, "true\n0\nnull\n");
     free(got);
@@ -360,14 +282,14 @@ Test(diff_cli, json_has_the_documented_keys_and_the_change)
 
 Test(diff_cli, truncated_and_lossy_inputs_are_said_in_json_text_and_junit)
 {
-    char a[PLEN], b[PLEN], o[PLEN];
-    must(RUN("synth", "-o", tmp(a, "a.ctrace"), "--records", "20000", "--seed", "5",
+    char a[CLI_PLEN], b[CLI_PLEN], o[CLI_PLEN];
+    must(RUN("synth", "-o", cli_tmp(a, "a.ctrace"), "--records", "20000", "--seed", "5",
              "--chunk-bytes", "16384"));
-    cr_assert_eq(dm_cut(a, tmp(b, "b.ctrace"), dm_size(a) * 2 / 3), 0);
-    run_result r = RUN("diff", a, b, "--format", "json", "--timing-tolerance", "10", "-o",
-                       tmp(o, "t.json"));
+    cr_assert_eq(dm_cut(a, cli_tmp(b, "b.ctrace"), dm_size(a) * 2 / 3), 0);
+    cli_result r = RUN("diff", a, b, "--format", "json", "--timing-tolerance", "10", "-o",
+                       cli_tmp(o, "t.json"));
     cr_assert_eq(r.status, 1, "%s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
     char *got = check_json(o, (char *const[]){"incomplete", "inputs.b.truncated",
                                               "inputs.a.truncated", "counts.added", NULL});
     cr_assert_str_eq(got, "true\ntrue\nfalse\n0\n");
@@ -380,9 +302,9 @@ Test(diff_cli, truncated_and_lossy_inputs_are_said_in_json_text_and_junit)
     r = RUN("diff", a, b);
     cr_assert_not_null(strstr(r.out, "TRUNCATED: truncated at byte"), "%s", r.out);
     cr_assert_not_null(strstr(r.out, "LOST "));
-    run_free(&r);
+    cli_result_free(&r);
     r = RUN("diff", a, b, "--format", "junit", "-o", o);
-    run_free(&r);
+    cli_result_free(&r);
     got = python(junit_check_py, (char *const[]){o, NULL});
     cr_assert_not_null(strstr(got, "property|b.truncated|truncated at byte"), "%s", got);
     cr_assert_not_null(strstr(got, "property|incomplete|true"));
@@ -391,11 +313,11 @@ Test(diff_cli, truncated_and_lossy_inputs_are_said_in_json_text_and_junit)
 
 Test(diff_cli, a_damaged_chunk_is_exit_2_in_every_format)
 {
-    char a[PLEN], b[PLEN], o[PLEN];
-    must(RUN("synth", "-o", tmp(a, "a.ctrace"), "--records", "20000", "--seed", "6",
+    char a[CLI_PLEN], b[CLI_PLEN], o[CLI_PLEN];
+    must(RUN("synth", "-o", cli_tmp(a, "a.ctrace"), "--records", "20000", "--seed", "6",
              "--chunk-bytes", "16384"));
     uint64_t size = dm_size(a);
-    cr_assert_eq(dm_cut(a, tmp(b, "b.ctrace"), size), 0);
+    cr_assert_eq(dm_cut(a, cli_tmp(b, "b.ctrace"), size), 0);
     FILE *f = fopen(b, "r+b");
     for (uint64_t off = size / 2; off < size / 2 + 64; off += 8) {  /* inside a data frame */
         fseek(f, (long)off, SEEK_SET);
@@ -404,20 +326,20 @@ Test(diff_cli, a_damaged_chunk_is_exit_2_in_every_format)
         fputc(c ^ 0x5A, f);
     }
     fclose(f);
-    run_result r = RUN("diff", a, b);
+    cli_result r = RUN("diff", a, b);
     cr_assert_eq(r.status, 2, "%s", r.out);
     cr_assert_not_null(strstr(r.out, "DAMAGED"), "%s", r.out);
     cr_assert_not_null(strstr(r.err, "damaged chunk"), "%s", r.err);
-    run_free(&r);
-    r = RUN("diff", a, b, "--format", "json", "-o", tmp(o, "d.json"));
+    cli_result_free(&r);
+    r = RUN("diff", a, b, "--format", "json", "-o", cli_tmp(o, "d.json"));
     cr_assert_eq(r.status, 2);
-    run_free(&r);
+    cli_result_free(&r);
     char *got = check_json(o, (char *const[]){"exit_code", "inputs.a.corrupt_chunks", NULL});
     cr_assert_str_eq(got, "2\n0\n");
     free(got);
     r = RUN("diff", a, b, "--format", "junit", "-o", o);
     cr_assert_eq(r.status, 2);
-    run_free(&r);
+    cli_result_free(&r);
     got = python(junit_check_py, (char *const[]){o, NULL});
     cr_assert_not_null(strstr(got, "inputs|B|damaged|"), "%s", got);
     free(got);
@@ -425,15 +347,15 @@ Test(diff_cli, a_damaged_chunk_is_exit_2_in_every_format)
 
 Test(diff_cli, junit_is_valid_xml_with_a_failing_testcase_per_differing_object)
 {
-    char a[PLEN], b[PLEN], o[PLEN], ma[PLEN], mb[PLEN];
+    char a[CLI_PLEN], b[CLI_PLEN], o[CLI_PLEN], ma[CLI_PLEN], mb[CLI_PLEN];
     snd_nxt_pair(a, b);
     /* Names that need escaping: markup characters, and bytes that are not UTF-8. */
-    cr_assert_eq(rename(a, tmp(ma, "a&<x>\"'.ctrace")), 0);
-    cr_assert_eq(rename(b, tmp(mb, "b\xff\xfe\x01.ctrace")), 0);
-    run_result r = RUN("diff", ma, mb, "--format", "junit", "--compare-header",
-                       "--timing-tolerance", "5", "-o", tmp(o, "j.xml"));
+    cr_assert_eq(rename(a, cli_tmp(ma, "a&<x>\"'.ctrace")), 0);
+    cr_assert_eq(rename(b, cli_tmp(mb, "b\xff\xfe\x01.ctrace")), 0);
+    cli_result r = RUN("diff", ma, mb, "--format", "junit", "--compare-header",
+                       "--timing-tolerance", "5", "-o", cli_tmp(o, "j.xml"));
     cr_assert_eq(r.status, 1, "%s", r.err);
-    run_free(&r);
+    cli_result_free(&r);
     char *got = python(junit_check_py, (char *const[]){o, NULL});
     cr_log_info("%s", got);
     cr_assert_not_null(strstr(got, "failures 2 errors 0"), "one object, one operation: %s",
