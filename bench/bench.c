@@ -230,5 +230,6 @@ int main(int argc, char **argv)
     bench_shim_all(&o);
     bench_replay_all(&o);
     bench_diff_all(&o);
+    bench_stats_all(&o);
     return 0;
 }

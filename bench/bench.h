@@ -24,5 +24,6 @@ void bench_tracefile_all(const bench_opts *o);
 void bench_shim_all(const bench_opts *o);
 void bench_replay_all(const bench_opts *o);
 void bench_diff_all(const bench_opts *o);
+void bench_stats_all(const bench_opts *o);
 
 #endif

@@ -34,6 +34,7 @@ extern const cli_verb cli_verb_synth;
 extern const cli_verb cli_verb_replay;
 extern const cli_verb cli_verb_verify;
 extern const cli_verb cli_verb_diff;
+extern const cli_verb cli_verb_stats;
 
 /* Output formats a verb may accept. */
 typedef enum cli_format {

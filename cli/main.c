@@ -22,6 +22,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_replay,
     &cli_verb_verify,
     &cli_verb_diff,
+    &cli_verb_stats,
 };
 
 #define VERB_COUNT (sizeof verbs / sizeof verbs[0])
