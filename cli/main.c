@@ -23,6 +23,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_verify,
     &cli_verb_diff,
     &cli_verb_stats,
+    &cli_verb_export,
 };
 
 #define VERB_COUNT (sizeof verbs / sizeof verbs[0])
