@@ -36,6 +36,7 @@ extern const cli_verb cli_verb_verify;
 extern const cli_verb cli_verb_diff;
 extern const cli_verb cli_verb_stats;
 extern const cli_verb cli_verb_export;
+extern const cli_verb cli_verb_report;
 
 /* Output formats a verb may accept. */
 typedef enum cli_format {

@@ -24,6 +24,7 @@ static const cli_verb *const verbs[] = {
     &cli_verb_diff,
     &cli_verb_stats,
     &cli_verb_export,
+    &cli_verb_report,
 };
 
 #define VERB_COUNT (sizeof verbs / sizeof verbs[0])
