@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cli_common.h"
+#include "ct_duration.h"
 #include "ct_stats.h"
 
 static void stats_usage(FILE *out)
@@ -78,22 +79,13 @@ typedef struct stats_args {
 } stats_args;
 
 /* "500ns", "1us", "2.5ms", "1s" or a plain number of ns. -1 when malformed. */
+/* --min-delta: "0", or a duration as every chimtrace option spells it (ct_duration.h). */
 static int parse_duration(const char *text, uint64_t *out)
 {
-    static const struct { const char *unit; double ns; } units[] = {
-        {"ns", 1}, {"us", 1e3}, {"ms", 1e6}, {"s", 1e9}, {"", 1}};
-    char *end;
-    errno = 0;
-    double v = strtod(text, &end);
-    if (end == text || errno || !(v >= 0) || v > 1.8e19)
-        return -1;
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
-        if (strcmp(end, units[i].unit) == 0 && v * units[i].ns <= 1.8e19) {
-            *out = (uint64_t)(v * units[i].ns + 0.5);
-            return 0;
-        }
-    }
-    return -1;
+    if (strcmp(text, "0") == 0)
+        return *out = 0, 0;
+    return ct_duration_parse(text, strlen(text), 1, UINT64_MAX / 2, out) == CT_DURATION_OK ? 0
+                                                                                      : -1;
 }
 
 static int parse_pct_list(const char *text, stats_cmp_opts *c)

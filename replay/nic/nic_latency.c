@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_duration.h"
 #include "nic_int.h"
 
 void nic_rng_seed(nic_rng *r, uint64_t seed)
@@ -85,49 +86,18 @@ ct_err nic_latency_check(const nic_latency *l, ct_errinfo *ei)
               "(a number with unit ns, us or ms), e.g. fixed:50us, uniform:10us:200us, " \
               "lognormal:80us:0.5"
 
-/* A non-negative decimal number: digits, at most one '.', at least one digit. */
-static int parse_decimal(const char *s, size_t n, double *out)
-{
-    char buf[64];
-    int digits = 0, dots = 0;
-    if (n == 0 || n >= sizeof buf)
-        return 0;
-    for (size_t i = 0; i < n; i++) {
-        if (isdigit((unsigned char)s[i]))
-            digits++;
-        else if (s[i] == '.')
-            dots++;
-        else
-            return 0;
-    }
-    if (digits == 0 || dots > 1)
-        return 0;
-    memcpy(buf, s, n);
-    buf[n] = '\0';
-    errno = 0;
-    *out = strtod(buf, NULL);
-    return errno == 0;
-}
-
 static ct_err parse_duration(const char *spec, const char *field, size_t n, const char *what,
                              uint64_t *out, ct_errinfo *ei)
 {
-    static const struct { const char *unit; double scale; } units[] = {
-        {"ns", 1.0}, {"us", 1e3}, {"ms", 1e6}};
-    for (size_t u = 0; u < sizeof units / sizeof units[0]; u++) {
-        size_t ul = strlen(units[u].unit);
-        if (n <= ul || memcmp(field + n - ul, units[u].unit, ul) != 0)
-            continue;
-        double v;
-        if (!parse_decimal(field, n - ul, &v))
-            break;
-        double ns = v * units[u].scale;
-        if (ns > (double)NIC_LATENCY_MAX_NS)
-            return ct_seterr(ei, CT_ERR_ARG, CT_NO_OFFSET,
-                             "nic latency '%s': %s '%.*s' is above the 60 s limit", spec,
-                             what, (int)n, field);
-        *out = (uint64_t)llround(ns);
+    switch (ct_duration_parse(field, n, 0, NIC_LATENCY_MAX_NS, out)) {
+    case CT_DURATION_OK:
         return CT_OK;
+    case CT_DURATION_RANGE:
+        return ct_seterr(ei, CT_ERR_ARG, CT_NO_OFFSET,
+                         "nic latency '%s': %s '%.*s' is above the 60 s limit", spec, what,
+                         (int)n, field);
+    case CT_DURATION_SYNTAX:
+        break;
     }
     return ct_seterr(ei, CT_ERR_ARG, CT_NO_OFFSET,
                      "nic latency '%s': %s '%.*s' is not a duration (a number followed by "
@@ -190,7 +160,7 @@ ct_err nic_latency_parse(const char *spec, nic_latency *out, ct_errinfo *ei)
         break;
     default:
         e = parse_duration(spec, f[1], len[1], "median", &l.a_ns, ei);
-        if (e == CT_OK && (!parse_decimal(f[2], len[2], &l.sigma) || l.sigma > 10.0))
+        if (e == CT_OK && (!ct_decimal_parse(f[2], len[2], &l.sigma) || l.sigma > 10.0))
             e = ct_seterr(ei, CT_ERR_ARG, CT_NO_OFFSET,
                           "nic latency '%s': sigma '%.*s' must be a unitless number in "
                           "[0, 10] (e.g. 0.5)", spec, (int)len[2], f[2]);
