@@ -50,6 +50,8 @@ static void stats_usage(FILE *out)
           "                         workload-object (the root block's neighbor/path/TCP\n"
           "                         4-tuple); cpu and workload-object keep the top N rows\n"
           "                         by instances and fold the rest into 'other'\n"
+          "  --histograms           text: also draw each group's latency histogram (bins of\n"
+          "                         a power of two; --format json has every bucket)\n"
           "  --top N                rows kept for cpu / workload-object (default 16, max 64)\n"
           "  --baseline OLD         compare FILE against the trace OLD\n"
           "  --threshold PCT        allowed slowdown in percent (default 10)\n"
@@ -76,9 +78,9 @@ typedef struct stats_args {
     stats_opts opts;
     stats_cmp_opts cmp;
     const char *cmp_option;     /* a --baseline-only option given, for the usage check */
+    int histograms;             /* text: also draw each group's histogram */
 } stats_args;
 
-/* "500ns", "1us", "2.5ms", "1s" or a plain number of ns. -1 when malformed. */
 /* --min-delta: "0", or a duration as every chimtrace option spells it (ct_duration.h). */
 static int parse_duration(const char *text, uint64_t *out)
 {
@@ -126,6 +128,8 @@ static int stats_option(int argc, char **argv, int *i, stats_args *a)
                                             "workload-object, got '%s'", v), -1;
         return m;
     }
+    if (strcmp(argv[*i], "--histograms") == 0)
+        return a->histograms = 1, 1;
     if ((m = cli_opt_value("stats", argc, argv, i, "--top", &v))) {
         if (m < 0 || cli_parse_u64("stats", "--top", v, 1, 64, &n) < 0)
             return -1;
@@ -288,6 +292,8 @@ static int stats_run(int argc, char **argv)
         err = stats_write_json(stdout, cur, a.path);
     else
         err = stats_write_text(stdout, cur, a.path);
+    if (err == CT_OK && a.histograms && !a.baseline && a.format == CLI_FORMAT_TEXT)
+        err = stats_write_text_histograms(stdout, cur);
     stats_free(cur);
     stats_free(base);
     if (err != CT_OK || fflush(stdout) != 0) {

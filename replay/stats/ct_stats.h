@@ -256,6 +256,10 @@ int stats_timeline_get(const stats_engine *s, size_t i, stats_time_bucket *out);
 ct_err stats_write_text(FILE *out, const stats_engine *s, const char *path);
 ct_err stats_write_json(FILE *out, const stats_engine *s, const char *path);
 
+/* Each latency group's histogram as text bars, the histogram's buckets summed into bins of
+ * one power of two ([1us, 2us), [2us, 4us), ...; values below 128 ns in one bin). */
+ct_err stats_write_text_histograms(FILE *out, const stats_engine *s);
+
 /* ------------------------------------------------------------------------------------ */
 /* Baseline comparison                                                                   */
 

@@ -213,3 +213,49 @@ ct_err stats_write_text(FILE *out, const stats_engine *s, const char *path)
     text_timeline(out, s);
     return ferror(out) ? CT_ERR_IO : CT_OK;
 }
+
+/* Bin of a value: 0 for [0, 128), then one per power of two from 2^7 up. */
+static unsigned pow2_bin(uint64_t v)
+{
+    unsigned e = 0;
+
+    while (e < 63 && (v >> (e + 1)) != 0)
+        e++;
+    return v < 128 ? 0 : e - 6;
+}
+
+ct_err stats_write_text_histograms(FILE *out, const stats_engine *s)
+{
+    enum { BINS = 58, BAR = 40 };
+    stats_group g;
+
+    fputs("\nlatency histograms (bins of a power of two; # = share of the group's samples)\n",
+          out);
+    for (size_t i = 0; stats_group_get(s, i, &g) == 0; i++) {
+        uint64_t bins[BINS] = {0}, top = 0, lo, hi, count;
+        unsigned pos = 0, first = BINS, last = 0;
+
+        while (stats_hist_next(g.hist, &pos, &lo, &hi, &count)) {
+            unsigned b = pow2_bin(lo);
+
+            bins[b] += count;
+            first = b < first ? b : first;
+            last = b > last ? b : last;
+        }
+        fprintf(out, "  %s %s (n=%llu)\n", g.label, stats_span_name(g.span),
+                (unsigned long long)g.count);
+        for (unsigned b = first; b <= last && first < BINS; b++) {
+            top = bins[b] > top ? bins[b] : top;
+        }
+        for (unsigned b = first; b <= last && first < BINS; b++) {
+            char a[32], z[32];
+            int n = top ? (int)((bins[b] * BAR + top - 1) / top) : 0;
+
+            stats_fmt_ns(a, sizeof a, b == 0 ? 0 : 1ull << (b + 6));
+            stats_fmt_ns(z, sizeof z, b == 0 ? 128 : b + 7 >= 64 ? UINT64_MAX : 1ull << (b + 7));
+            fprintf(out, "    [%9s, %9s) %10llu %.*s\n", a, z, (unsigned long long)bins[b], n,
+                    "########################################");
+        }
+    }
+    return ferror(out) ? CT_ERR_IO : CT_OK;
+}

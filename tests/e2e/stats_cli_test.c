@@ -271,3 +271,43 @@ Test(stats_cli, a_damaged_chunk_is_reported_skipped_and_exits_2)
                        "named among the reasons: %s", r.out);
     cli_result_free(&r);
 }
+
+/* --histograms: one block per latency group, bins in increasing order, whose counts add up
+ * to the group's n; a 50us fixed NIC puts every nic-span sample in the [32.77us, 65.54us)
+ * bin. */
+Test(stats_cli, histograms_bins_add_up_to_each_group_and_land_where_the_latency_is)
+{
+    char t[CLI_PLEN];
+    cli_result r = RUN("stats", record(t, "h.ctrace", "fixed:50us"), "--histograms");
+    const char *p;
+    unsigned groups = 0;
+
+    cr_assert_eq(r.status, 0, "%s", r.err);
+    p = strstr(r.out, "\nlatency histograms");
+    cr_assert_not_null(p, "%s", r.out);
+    while ((p = strstr(p, "\n  ")) != NULL && p[3] != ' ') {
+        char label[64], span[16];
+        unsigned long long n, sum = 0, c;
+        const char *line = p + 3;
+
+        cr_assert_eq(sscanf(line, "%63s %15s (n=%llu)", label, span, &n), 3, "%.60s", line);
+        p = strchr(line, '\n');
+        while (p && strncmp(p, "\n    [", 6) == 0) {
+            const char *close = strchr(p, ')');
+
+            cr_assert_not_null(close);
+            cr_assert_eq(sscanf(close + 1, "%llu", &c), 1);
+            if (strcmp(span, "nic") == 0 && c > 0)
+                cr_expect(strncmp(p + 6, "  32.77us,", 10) == 0, "%s nic bin: %.40s", label,
+                          p + 6);
+            sum += c;
+            p = strchr(p + 1, '\n');
+        }
+        cr_expect_eq(sum, n, "%s %s: bins add up to %llu, n=%llu", label, span, sum, n);
+        groups++;
+        if (!p)
+            break;
+    }
+    cr_expect_geq(groups, 8, "%u groups drawn", groups);
+    cli_result_free(&r);
+}
