@@ -56,6 +56,32 @@ echo
 echo "== a real-time recording: 2 host threads, 64 connections, workload 'mixed'"
 "$ct" record --workload mixed --threads 2 --connections 64 -o "$out/mixed.ctrace"
 echo
+echo "== chimtrace stats (latency per operation and edge pair, from the real-time recording)"
+"$ct" stats "$out/mixed.ctrace" | sed '/^throughput/,$d'
+echo
+echo "== what-if: the same operations against a NIC 4x slower (model NIC, fixed latencies)"
+"$ct" replay "$trace" -o "$out/basic.nic50us.ctrace" --nic model --nic-latency fixed:50us \
+  >/dev/null 2>&1 || true   # exit 1 expected: a what-if run differs from the recording
+"$ct" replay "$trace" -o "$out/basic.nic200us.ctrace" --nic model --nic-latency fixed:200us \
+  >/dev/null 2>&1 || true
+rc=0
+"$ct" stats "$out/basic.nic200us.ctrace" --baseline "$out/basic.nic50us.ctrace" \
+  --percentile p99 | grep -E 'rule:|e2e|result:' || rc=$?
+"$ct" stats "$out/basic.nic200us.ctrace" --baseline "$out/basic.nic50us.ctrace" \
+  >/dev/null || rc=$?
+if [ "$rc" -ne 1 ]; then
+  echo "demo: expected stats --baseline to exit 1 (a regression), got $rc" >&2
+  exit 1
+fi
+echo "(stats --baseline exited 1: the regression a CI job would fail on)"
+echo
+echo "== timeline and report"
+"$ct" export "$out/mixed.ctrace" --chrome "$out/mixed.trace.json"
+"$ct" report "$out/mixed.ctrace" -o "$out/mixed.report.html"
+echo "out/mixed.trace.json: open in https://ui.perfetto.dev or chrome://tracing"
+echo "out/mixed.report.html: open in any browser (self-contained, no network)"
+echo
 echo "== summary"
 echo "recorded:  $trace ($(stat -c %s "$trace") bytes) and $pcap"
 echo "replayed:  $replayed: diff says EQUAL, verify says clean (the steps above exit non-zero otherwise)"
+echo "timing:    out/mixed.ctrace -> stats, out/mixed.trace.json (Perfetto), out/mixed.report.html"
