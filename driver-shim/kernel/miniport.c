@@ -2,9 +2,9 @@
  * an intermediate driver's virtual adapter. The chimney state handlers of this edge are
  * the IM driver's own (imdriver/im_upper.c), registered from MiniportSetOptions.
  *
- * The adapter mirrors what NDIS reported for the lower adapter at bind time. OID requests
- * are cloned and passed down. The NBL data path is not propagated (KERNEL.md, "Limits"):
- * sends complete at once with NDIS_STATUS_FAILURE, so no NBL is ever held.
+ * The adapter mirrors what NDIS reported for the lower adapter at bind time (link state as
+ * last indicated). OID requests are cloned and passed down. The data-path handlers of this
+ * edge (send, return, cancel, pause, restart) are datapath.c's, registered here.
  */
 #include "kdrv.h"
 
@@ -37,7 +37,9 @@ static NDIS_STATUS MiniportInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HAN
     if (st != NDIS_STATUS_SUCCESS)
         return st;
 
-    const NDIS_BIND_PARAMETERS *lo = &a->lower;
+    const NDIS_BIND_PARAMETERS *lo = &a->bind;
+    NDIS_LINK_STATE link;
+    kdrv_dp_link_state(a, &link);
     plat_memset(&gen, 0, sizeof gen);
     gen.Header.Type = NDIS_OBJECT_TYPE_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES;
     gen.Header.Revision = NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES_REVISION_1;
@@ -46,11 +48,11 @@ static NDIS_STATUS MiniportInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HAN
     gen.PhysicalMediumType = lo->PhysicalMediumType;
     gen.MtuSize = lo->MtuSize;
     gen.MaxXmitLinkSpeed = lo->MaxXmitLinkSpeed;
-    gen.XmitLinkSpeed = lo->XmitLinkSpeed;
+    gen.XmitLinkSpeed = link.XmitLinkSpeed;
     gen.MaxRcvLinkSpeed = lo->MaxRcvLinkSpeed;
-    gen.RcvLinkSpeed = lo->RcvLinkSpeed;
-    gen.MediaConnectState = lo->MediaConnectState;
-    gen.MediaDuplexState = lo->MediaDuplexState;
+    gen.RcvLinkSpeed = link.RcvLinkSpeed;
+    gen.MediaConnectState = link.MediaConnectState;
+    gen.MediaDuplexState = link.MediaDuplexState;
     gen.LookaheadSize = lo->LookaheadSize;
     gen.MacOptions = lo->MacOptions;
     gen.SupportedPacketFilters = lo->SupportedPacketFilters;
@@ -71,6 +73,7 @@ static NDIS_STATUS MiniportInitializeEx(NDIS_HANDLE NdisMiniportHandle, NDIS_HAN
 
     a->miniport_handle = NdisMiniportHandle;
     im_attach(a->im, NdisMiniportHandle, a->lower_binding);
+    kdrv_dp_upper_started(a);
     return NDIS_STATUS_SUCCESS;
 }
 
@@ -81,25 +84,10 @@ static VOID MiniportHaltEx(NDIS_HANDLE MiniportAdapterContext, NDIS_HALT_ACTION 
     if (a == NULL)
         return;
     /* No chimney request can arrive once NDIS halts the adapter; completions from below
-     * still find the lower binding. */
+     * still find the lower binding. NDIS halts a paused adapter: no NBL is up. */
+    kdrv_dp_upper_halted(a);
     a->miniport_handle = NULL;
     im_attach(a->im, NULL, a->lower_binding);
-}
-
-static NDIS_STATUS MiniportPause(NDIS_HANDLE MiniportAdapterContext,
-                                 PNDIS_MINIPORT_PAUSE_PARAMETERS Params)
-{
-    (void)MiniportAdapterContext;
-    (void)Params;
-    return NDIS_STATUS_SUCCESS;   /* nothing of the data path is ever held */
-}
-
-static NDIS_STATUS MiniportRestart(NDIS_HANDLE MiniportAdapterContext,
-                                   PNDIS_MINIPORT_RESTART_PARAMETERS Params)
-{
-    (void)MiniportAdapterContext;
-    (void)Params;
-    return NDIS_STATUS_SUCCESS;
 }
 
 /* Copy the results of a passed-down clone back into the request from above. */
@@ -154,32 +142,6 @@ static VOID MiniportCancelOidRequest(NDIS_HANDLE MiniportAdapterContext, PVOID R
 {
     (void)MiniportAdapterContext;
     (void)RequestId;   /* requests below complete on their own; nothing is queued here */
-}
-
-static VOID MiniportSendNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST Nbls,
-                                       NDIS_PORT_NUMBER PortNumber, ULONG SendFlags)
-{
-    (void)PortNumber;
-    kdrv_adapter *a = kdrv_find(MiniportAdapterContext);
-    for (PNET_BUFFER_LIST n = Nbls; n != NULL; n = n->Next)
-        n->Status = NDIS_STATUS_FAILURE;
-    if (a != NULL && a->miniport_handle != NULL)
-        NdisMSendNetBufferListsComplete(a->miniport_handle, Nbls,
-                                        (SendFlags & 1u) ? NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL : 0);
-}
-
-static VOID MiniportReturnNetBufferLists(NDIS_HANDLE MiniportAdapterContext, PNET_BUFFER_LIST Nbls,
-                                         ULONG ReturnFlags)
-{
-    (void)MiniportAdapterContext;
-    (void)Nbls;        /* this adapter never indicates receives, so nothing comes back */
-    (void)ReturnFlags;
-}
-
-static VOID MiniportCancelSend(NDIS_HANDLE MiniportAdapterContext, PVOID CancelId)
-{
-    (void)MiniportAdapterContext;
-    (void)CancelId;
 }
 
 static VOID MiniportDevicePnPEventNotify(NDIS_HANDLE MiniportAdapterContext,

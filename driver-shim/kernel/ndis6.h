@@ -31,7 +31,7 @@ typedef USHORT NET_IFTYPE;
 typedef struct { ULONG64 Value; } NET_LUID;
 typedef ULONG NET_IFINDEX;
 
-/* Opaque: only passed on or given back. */
+/* Opaque unless completed further down (only where a member is read or written). */
 typedef struct _NDIS_MINIPORT_INIT_PARAMETERS NDIS_MINIPORT_INIT_PARAMETERS, *PNDIS_MINIPORT_INIT_PARAMETERS;
 typedef struct _NDIS_MINIPORT_PAUSE_PARAMETERS NDIS_MINIPORT_PAUSE_PARAMETERS, *PNDIS_MINIPORT_PAUSE_PARAMETERS;
 typedef struct _NDIS_MINIPORT_RESTART_PARAMETERS NDIS_MINIPORT_RESTART_PARAMETERS, *PNDIS_MINIPORT_RESTART_PARAMETERS;
@@ -62,10 +62,21 @@ typedef struct _NDIS_MINIPORT_ADAPTER_ATTRIBUTES NDIS_MINIPORT_ADAPTER_ATTRIBUTE
 #define NDIS_INTERFACE_IM 5                   /* NDIS_INTERFACE_TYPE NdisInterfaceInternal */
 #define NdisInterfaceInternal 0
 #define NDIS_STATISTICS_FLAGS_NONE 0
+/* Data-path flags (WDK nblsend.h / nblreceive.h; KERNEL.md section 5). */
+#define NDIS_SEND_FLAGS_DISPATCH_LEVEL 0x00000001
+#define NDIS_SEND_FLAGS_CHECK_FOR_LOOPBACK 0x00000002
 #define NDIS_SEND_COMPLETE_FLAGS_DISPATCH_LEVEL 0x00000001
-#define NDIS_RETURN_FLAGS_DISPATCH_LEVEL 0x00000001
 #define NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL 0x00000001
 #define NDIS_RECEIVE_FLAGS_RESOURCES 0x00000002
+#define NDIS_RETURN_FLAGS_DISPATCH_LEVEL 0x00000001
+#define NDIS_OBJECT_TYPE_DEFAULT 0x80
+#define NDIS_OBJECT_TYPE_STATUS_INDICATION 0x98
+#define NDIS_STATUS_INDICATION_REVISION_1 1
+#define NET_BUFFER_LIST_POOL_PARAMETERS_REVISION_1 1
+#define NDIS_PROTOCOL_ID_DEFAULT 0x00
+#define NDIS_STATUS_LINK_STATE ((NDIS_STATUS)0x40010017L)
+#define NetEventPause 8                       /* NET_PNP_EVENT_CODE */
+#define NetEventRestart 9
 #define NdisRequestQueryInformation 0
 #define NdisRequestSetInformation 1
 #define NdisRequestQueryStatistics 2
@@ -297,23 +308,88 @@ struct _NDIS_OID_REQUEST {
     USHORT Reserved2;
 };
 
-/* NET_BUFFER_LIST up to Status, the only member the glue writes. Completes the opaque type
- * of ndis_chimney.h. x64 (SLIST_HEADER makes the struct 16-byte aligned). */
+/* NET_BUFFER_LIST (completes the opaque type of ndis_chimney.h). Member order: the
+ * learn.microsoft.com nbl.h page; offsets: ndis.sys's own x64 symbols (KERNEL.md section 5),
+ * where NdisReserved, ProtocolReserved and MiniportReserved are 16-byte aligned
+ * (DECLSPEC_ALIGN(MEMORY_ALLOCATION_ALIGNMENT) in the WDK, stripped from the doc's syntax
+ * block). Next/FirstNetBuffer share a union with an SLIST_HEADER, which makes the struct
+ * 16-byte aligned. NetBufferListInfo's length grew with Windows releases, so it is left
+ * open: the glue never allocates an NBL itself (NDIS does, from a pool) and never takes
+ * sizeof. */
 struct _NET_BUFFER_LIST {
     struct _NET_BUFFER_LIST *Next;
     PVOID FirstNetBuffer;
-    PVOID Context;
+    PVOID Context;                               /* NET_BUFFER_LIST_CONTEXT * */
     struct _NET_BUFFER_LIST *ParentNetBufferList;
     NDIS_HANDLE NdisPoolHandle;
-    PVOID NdisReserved[2];
-    PVOID ProtocolReserved[4];
-    PVOID MiniportReserved[2];
+    _Alignas(16) PVOID NdisReserved[2];
+    _Alignas(16) PVOID ProtocolReserved[4];
+    _Alignas(16) PVOID MiniportReserved[2];
     PVOID Scratch;
     NDIS_HANDLE SourceHandle;
     ULONG NblFlags;
     LONG ChildRefCount;
     ULONG Flags;
-    NDIS_STATUS Status;
+    NDIS_STATUS Status;                          /* union with ULONG NdisReserved2 */
+    PVOID NetBufferListInfo[];                   /* MaxNetBufferListInfo entries */
+};
+
+/* NdisAllocateNetBufferListPool's parameters (nblapi.h page). Revision 1 is NDIS 6.0's;
+ * Flags came later, so the size given is the whole struct (a Size larger than the
+ * revision's is accepted - from memory, KERNEL.md section 5). */
+typedef struct _NET_BUFFER_LIST_POOL_PARAMETERS {
+    NDIS_OBJECT_HEADER Header;
+    UCHAR ProtocolId;
+    BOOLEAN fAllocateNetBuffer;
+    USHORT ContextSize;
+    ULONG PoolTag;
+    ULONG DataSize;
+    ULONG Flags;
+} NET_BUFFER_LIST_POOL_PARAMETERS, *PNET_BUFFER_LIST_POOL_PARAMETERS;
+
+/* Status indications, both edges (ndis.h NDIS_STATUS_INDICATION page). */
+struct _NDIS_STATUS_INDICATION {
+    NDIS_OBJECT_HEADER Header;
+    NDIS_HANDLE SourceHandle;
+    NDIS_PORT_NUMBER PortNumber;
+    NDIS_STATUS StatusCode;
+    ULONG Flags;
+    NDIS_HANDLE DestinationHandle;
+    PVOID RequestId;
+    PVOID StatusBuffer;
+    ULONG StatusBufferSize;
+    GUID Guid;
+    PVOID NdisReserved[4];
+};
+
+/* The StatusBuffer of NDIS_STATUS_LINK_STATE (ntddndis.h NDIS_LINK_STATE page). */
+typedef struct _NDIS_LINK_STATE {
+    NDIS_OBJECT_HEADER Header;
+    NDIS_MEDIA_CONNECT_STATE MediaConnectState;
+    NDIS_MEDIA_DUPLEX_STATE MediaDuplexState;
+    ULONG64 XmitLinkSpeed;
+    ULONG64 RcvLinkSpeed;
+    int PauseFunctions;                          /* NDIS_SUPPORTED_PAUSE_FUNCTIONS */
+    ULONG AutoNegotiationFlags;
+} NDIS_LINK_STATE;
+
+/* ProtocolNetPnPEvent's argument, up to the event code, the only member read here
+ * (netpnp.h NET_PNP_EVENT and ndis.h NET_PNP_EVENT_NOTIFICATION pages; later members
+ * Flags, SwitchId, VPortId follow NetPnPEvent and are never touched). */
+typedef struct _NET_PNP_EVENT {
+    int NetEvent;                                /* NET_PNP_EVENT_CODE */
+    PVOID Buffer;
+    ULONG BufferLength;
+    ULONG_PTR NdisReserved[4];
+    ULONG_PTR TransportReserved[4];
+    ULONG_PTR TdiReserved[4];
+    ULONG_PTR TdiClientReserved[4];
+} NET_PNP_EVENT;
+struct _NET_PNP_EVENT_NOTIFICATION {
+    NDIS_OBJECT_HEADER Header;
+    NDIS_PORT_NUMBER PortNumber;
+    NET_PNP_EVENT NetPnPEvent;
+    /* ... Flags, SwitchId, VPortId: never read here */
 };
 
 /* ---- functions (ndis.sys) -------------------------------------------------------------- */
@@ -354,6 +430,27 @@ VOID NdisMSendNetBufferListsComplete(NDIS_HANDLE MiniportAdapterHandle,
                                      PNET_BUFFER_LIST NetBufferLists, ULONG SendCompleteFlags);
 VOID NdisReturnNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists,
                               ULONG ReturnFlags);
+/* The data path (nblapi.h / ndis.h pages). */
+VOID NdisSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PNET_BUFFER_LIST NetBufferLists,
+                            NDIS_PORT_NUMBER PortNumber, ULONG SendFlags);
+VOID NdisCancelSendNetBufferLists(NDIS_HANDLE NdisBindingHandle, PVOID CancelId);
+VOID NdisMIndicateReceiveNetBufferLists(NDIS_HANDLE MiniportAdapterHandle,
+                                        PNET_BUFFER_LIST NetBufferLists, NDIS_PORT_NUMBER PortNumber,
+                                        ULONG NumberOfNetBufferLists, ULONG ReceiveFlags);
+NDIS_HANDLE NdisAllocateNetBufferListPool(NDIS_HANDLE NdisHandle,
+                                          PNET_BUFFER_LIST_POOL_PARAMETERS Parameters);
+VOID NdisFreeNetBufferListPool(NDIS_HANDLE PoolHandle);
+PNET_BUFFER_LIST NdisAllocateCloneNetBufferList(PNET_BUFFER_LIST OriginalNetBufferList,
+                                                NDIS_HANDLE NetBufferListPoolHandle,
+                                                NDIS_HANDLE NetBufferPoolHandle,
+                                                ULONG AllocateCloneFlags);
+VOID NdisFreeCloneNetBufferList(PNET_BUFFER_LIST CloneNetBufferList, ULONG FreeCloneFlags);
+VOID NdisCopySendNetBufferListInfo(PNET_BUFFER_LIST DestNetBufferList,
+                                   PNET_BUFFER_LIST SrcNetBufferList);
+VOID NdisMPauseComplete(NDIS_HANDLE MiniportAdapterHandle);
+VOID NdisMIndicateStatusEx(NDIS_HANDLE MiniportAdapterHandle,
+                           PNDIS_STATUS_INDICATION StatusIndication);
+VOID NdisMSleep(ULONG MicrosecondsToSleep);
 PVOID NdisAllocateMemoryWithTagPriority(NDIS_HANDLE NdisHandle, UINT Length, ULONG Tag,
                                         int Priority);
 VOID NdisFreeMemoryWithTagPriority(NDIS_HANDLE NdisHandle, PVOID VirtualAddress, ULONG Tag);
@@ -381,8 +478,37 @@ NDIS6_OFF(NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES, RecvScaleCapabilities, 160);
 NDIS6_OFF(NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES, SupportedOidList, 200);
 _Static_assert(sizeof(NDIS_MINIPORT_ADAPTER_GENERAL_ATTRIBUTES) == 216, "general attrs rev 1");
 NDIS6_OFF(NDIS_OID_REQUEST, DATA, 32);
-NDIS6_OFF(NET_BUFFER_LIST, SourceHandle, 112);
-NDIS6_OFF(NET_BUFFER_LIST, Status, 132);
+/* NET_BUFFER_LIST: every offset as ndis.sys's x64 symbols give it (KERNEL.md section 5). */
+NDIS6_OFF(NET_BUFFER_LIST, Next, 0x00);
+NDIS6_OFF(NET_BUFFER_LIST, FirstNetBuffer, 0x08);
+NDIS6_OFF(NET_BUFFER_LIST, Context, 0x10);
+NDIS6_OFF(NET_BUFFER_LIST, ParentNetBufferList, 0x18);
+NDIS6_OFF(NET_BUFFER_LIST, NdisPoolHandle, 0x20);
+NDIS6_OFF(NET_BUFFER_LIST, NdisReserved, 0x30);
+NDIS6_OFF(NET_BUFFER_LIST, ProtocolReserved, 0x40);
+NDIS6_OFF(NET_BUFFER_LIST, MiniportReserved, 0x60);
+NDIS6_OFF(NET_BUFFER_LIST, Scratch, 0x70);
+NDIS6_OFF(NET_BUFFER_LIST, SourceHandle, 0x78);
+NDIS6_OFF(NET_BUFFER_LIST, NblFlags, 0x80);
+NDIS6_OFF(NET_BUFFER_LIST, ChildRefCount, 0x84);
+NDIS6_OFF(NET_BUFFER_LIST, Flags, 0x88);
+NDIS6_OFF(NET_BUFFER_LIST, Status, 0x8C);
+NDIS6_OFF(NET_BUFFER_LIST, NetBufferListInfo, 0x90);
+_Static_assert(_Alignof(NET_BUFFER_LIST) == 16, "NET_BUFFER_LIST is SLIST_HEADER-aligned");
+NDIS6_OFF(NET_BUFFER_LIST_POOL_PARAMETERS, PoolTag, 8);
+NDIS6_OFF(NET_BUFFER_LIST_POOL_PARAMETERS, DataSize, 12);
+_Static_assert(sizeof(NET_BUFFER_LIST_POOL_PARAMETERS) == 20, "NBL pool parameters");
+NDIS6_OFF(NDIS_STATUS_INDICATION, SourceHandle, 8);
+NDIS6_OFF(NDIS_STATUS_INDICATION, StatusCode, 20);
+NDIS6_OFF(NDIS_STATUS_INDICATION, DestinationHandle, 32);
+NDIS6_OFF(NDIS_STATUS_INDICATION, StatusBuffer, 48);
+NDIS6_OFF(NDIS_STATUS_INDICATION, StatusBufferSize, 56);
+NDIS6_OFF(NDIS_STATUS_INDICATION, Guid, 60);
+NDIS6_OFF(NDIS_STATUS_INDICATION, NdisReserved, 80);
+_Static_assert(sizeof(NDIS_STATUS_INDICATION) == 112, "status indication rev 1");
+NDIS6_OFF(NDIS_LINK_STATE, XmitLinkSpeed, 16);
+NDIS6_OFF(NDIS_LINK_STATE, RcvLinkSpeed, 24);
+NDIS6_OFF(NET_PNP_EVENT_NOTIFICATION, NetPnPEvent, 8);
 NDIS6_OFF(NDIS_OID_REQUEST, NdisReserved, 72);
 NDIS6_OFF(NDIS_OID_REQUEST, SourceReserved, 216);
 

@@ -3,10 +3,12 @@
  * chimney completion handlers of this edge are the IM driver's own (imdriver/im_lower.c),
  * registered from ProtocolSetOptions.
  *
- * Bind: im_create (its im_adapter is the binding context) -> NdisOpenAdapterEx ->
- * (OpenAdapterComplete) -> read UpperBindings -> NdisIMInitializeDeviceInstanceEx.
- * Unbind: NdisIMDeInitializeDeviceInstance (halts the upper edge) -> NdisCloseAdapterEx ->
- * (CloseAdapterComplete) -> im_destroy.
+ * Bind: im_create (its im_adapter is the binding context) -> NBL pool for send clones ->
+ * NdisOpenAdapterEx -> (OpenAdapterComplete) -> read UpperBindings ->
+ * NdisIMInitializeDeviceInstanceEx. Unbind: NdisIMDeInitializeDeviceInstance (halts the
+ * upper edge) -> wait for sends below -> NdisCloseAdapterEx -> (CloseAdapterComplete) ->
+ * pool freed, im_destroy. The data-path handlers of this edge (receive, send complete,
+ * status) are datapath.c's, registered here.
  */
 #include "kdrv.h"
 
@@ -30,6 +32,7 @@ static NDIS_MEDIUM kdrv_media[] = {0 /* NdisMedium802_3 */};
 static void adapter_free(kdrv_adapter *a)
 {
     kdrv_adapter_remove(a);
+    kdrv_dp_unbind(a);
     im_destroy(a->im);
     plat_free(a, KDRV_TAG);
 }
@@ -71,6 +74,7 @@ static NDIS_STATUS bind_finish(kdrv_adapter *a, NDIS_STATUS st)
         adapter_free(a);           /* nothing was opened */
         return st;
     }
+    kdrv_dp_lower_opened(a);       /* Paused until NDIS sends NetEventRestart */
     st = NdisIMInitializeDeviceInstanceEx(kdrv.miniport_driver, &a->instance_name, a);
     if (st == NDIS_STATUS_SUCCESS)
         a->instance_started = 1;
@@ -87,12 +91,15 @@ static NDIS_STATUS ProtocolBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS
     kdrv_adapter *a = plat_alloc(sizeof *a, KDRV_TAG);
     if (a == NULL)
         return NDIS_STATUS_RESOURCES;
-    plat_memcpy(&a->lower, BindParameters, sizeof a->lower);
+    plat_memcpy(&a->bind, BindParameters, sizeof a->bind);
     a->bind_context = BindContext;
     NDIS_STATUS st = read_upper_binding(a, BindParameters->ProtocolSection);
     if (st == NDIS_STATUS_SUCCESS)
         st = im_create(kdrv.tracer, &a->im);
+    if (st == NDIS_STATUS_SUCCESS)
+        st = kdrv_dp_bind(a);      /* the pool for send clones */
     if (st != NDIS_STATUS_SUCCESS) {
+        kdrv_dp_unbind(a);
         im_destroy(a->im);
         plat_free(a, KDRV_TAG);
         return st;
@@ -124,6 +131,8 @@ static VOID ProtocolOpenAdapterCompleteEx(NDIS_HANDLE ProtocolBindingContext, ND
 
 NDIS_STATUS kdrv_close_lower(kdrv_adapter *a)
 {
+    if (a->lower_binding != NULL)
+        kdrv_dp_lower_closing(a);      /* no send goes down any more; none is left below */
     if (a->lower_binding != NULL && NdisCloseAdapterEx(a->lower_binding) == NDIS_STATUS_PENDING)
         return NDIS_STATUS_PENDING;    /* ProtocolCloseAdapterCompleteEx frees it */
     adapter_free(a);
@@ -162,12 +171,15 @@ static NDIS_STATUS ProtocolSetOptions(NDIS_HANDLE NdisDriverHandle, NDIS_HANDLE 
     return im_register_client(NdisDriverHandle);
 }
 
+/* Pause and restart of the binding drive the data path (datapath.c); events without a
+ * binding (ProtocolBindingContext NULL) and the rest are accepted. */
 static NDIS_STATUS ProtocolNetPnPEvent(NDIS_HANDLE ProtocolBindingContext,
                                        PNET_PNP_EVENT_NOTIFICATION Event)
 {
-    (void)ProtocolBindingContext;
-    (void)Event;
-    return NDIS_STATUS_SUCCESS;
+    kdrv_adapter *a = kdrv_find(ProtocolBindingContext);
+    if (a == NULL || Event == NULL)
+        return NDIS_STATUS_SUCCESS;
+    return kdrv_dp_lower_pnp(a, Event);
 }
 
 static VOID ProtocolOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
@@ -176,36 +188,6 @@ static VOID ProtocolOidRequestComplete(NDIS_HANDLE ProtocolBindingContext,
     kdrv_adapter *a = kdrv_find(ProtocolBindingContext);
     if (a != NULL)
         kdrv_oid_complete(a, OidRequest, Status);
-}
-
-static VOID ProtocolStatusEx(NDIS_HANDLE ProtocolBindingContext, PNDIS_STATUS_INDICATION Status)
-{
-    (void)ProtocolBindingContext;
-    (void)Status;      /* not propagated (KERNEL.md, "Limits") */
-}
-
-/* Receives are not propagated: give every NBL back at once unless NDIS asked us not to
- * keep them (RESOURCES), in which case returning from here is the give-back. */
-static VOID ProtocolReceiveNetBufferLists(NDIS_HANDLE ProtocolBindingContext,
-                                          PNET_BUFFER_LIST Nbls, NDIS_PORT_NUMBER PortNumber,
-                                          ULONG Count, ULONG ReceiveFlags)
-{
-    (void)PortNumber;
-    (void)Count;
-    kdrv_adapter *a = kdrv_find(ProtocolBindingContext);
-    if (a == NULL || (ReceiveFlags & NDIS_RECEIVE_FLAGS_RESOURCES))
-        return;
-    NdisReturnNetBufferLists(a->lower_binding, Nbls,
-                             (ReceiveFlags & NDIS_RECEIVE_FLAGS_DISPATCH_LEVEL)
-                                 ? NDIS_RETURN_FLAGS_DISPATCH_LEVEL : 0);
-}
-
-static VOID ProtocolSendNetBufferListsComplete(NDIS_HANDLE ProtocolBindingContext,
-                                               PNET_BUFFER_LIST Nbls, ULONG Flags)
-{
-    (void)ProtocolBindingContext;
-    (void)Nbls;       /* this binding never sends */
-    (void)Flags;
 }
 
 void kdrv_protocol_characteristics(NDIS_PROTOCOL_DRIVER_CHARACTERISTICS *c)

@@ -6,12 +6,18 @@
 #   3. the chimney imports the IM driver needs come from ndis.sys: the five state
 #      operations down (NdisInitiateOffload, ...) and their five completions up
 #      (NdisMInitiateOffloadComplete, ...), plus NdisSetOptionalHandlers;
-#   4. the image has a base relocation directory (the kernel loads drivers anywhere).
+#   4. the image has a base relocation directory (the kernel loads drivers anywhere);
+#   5. the NBL data path's imports come from ndis.sys: send down and complete up
+#      (NdisSendNetBufferLists, NdisMSendNetBufferListsComplete, the clone calls), indicate
+#      up and return down (NdisMIndicateReceiveNetBufferLists, NdisReturnNetBufferLists),
+#      pause completion and status forwarding - an IM without them cuts its adapter off
+#      the network (driver-shim/KERNEL.md, section 2).
 # Prints PASS/FAIL per check and every offending import; exit 0 when all pass, 1 if any
 # fails, 2 on usage errors.
 #
 # --expect-reject: the self-test mode. Exit 0 only if the image FAILS check 2 naming a
-# non-kernel DLL and FAILS check 3 - i.e. the checker is shown to catch a bad image.
+# non-kernel DLL, FAILS check 3 and FAILS check 5 - i.e. the checker is shown to catch a
+# bad image.
 #
 # usage: check_pe.sh [--expect-reject] OBJDUMP IMAGE
 set -u
@@ -32,6 +38,7 @@ dump=$("$objdump" -p "$image") || { echo "FAIL: $objdump -p $image failed" >&2; 
 fails=0
 bad_dll=0
 missing_chimney=0
+missing_datapath=0
 fail() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # 1. subsystem
@@ -84,12 +91,26 @@ else
   fail "no base relocation directory"
 fi
 
+# 5. data-path imports from ndis.sys
+for f in NdisSendNetBufferLists NdisMSendNetBufferListsComplete \
+         NdisAllocateCloneNetBufferList NdisFreeCloneNetBufferList \
+         NdisAllocateNetBufferListPool NdisFreeNetBufferListPool \
+         NdisMIndicateReceiveNetBufferLists NdisReturnNetBufferLists \
+         NdisMPauseComplete NdisMIndicateStatusEx; do
+  if ! printf '%s\n' "$imports" | grep -qx "ndis.sys $f"; then
+    fail "data-path import $f missing from ndis.sys"
+    missing_datapath=1
+  fi
+done
+[ $missing_datapath -eq 0 ] && echo "PASS: all 10 data-path imports come from ndis.sys"
+
 if [ $expect_reject -eq 1 ]; then
-  if [ $bad_dll -eq 1 ] && [ $missing_chimney -eq 1 ]; then
+  if [ $bad_dll -eq 1 ] && [ $missing_chimney -eq 1 ] && [ $missing_datapath -eq 1 ]; then
     echo "PASS: the bad image was rejected ($fails failed checks), as expected"
     exit 0
   fi
-  echo "FAIL: the bad image was not rejected for its user-mode DLL and missing chimney imports"
+  echo "FAIL: the bad image was not rejected for its user-mode DLL and missing chimney and" \
+       "data-path imports"
   exit 1
 fi
 [ $fails -eq 0 ] && exit 0
