@@ -215,58 +215,35 @@ static int stats_parse(int argc, char **argv, stats_args *a)
     return 0;
 }
 
-/* Feed every record of `path`; damage and truncation are reported on stderr. Returns 0,
- * 1 when a chunk was damaged (figures still valid), -1 on a fatal error (reported). */
+typedef struct stats_problems {
+    const char *path;
+    int damaged;
+} stats_problems;
+
+/* The reader's problems as they come: truncation is a warning, damage an error. */
+static void stats_problem(void *ctx, ct_err code, const ct_errinfo *pei)
+{
+    stats_problems *p = ctx;
+
+    cli_report("stats", p->path, code == CT_ERR_TRUNCATED ? "warning: " : NULL, code, pei);
+    p->damaged |= code != CT_ERR_TRUNCATED;
+}
+
+/* Read `path` into a finished engine. Returns 0, 1 when a chunk was damaged (figures still
+ * valid), -1 on a fatal error (reported). */
 static int stats_read(const char *path, const stats_opts *opts, stats_engine **out)
 {
-    const Chimtrace__V1__Record *rec;
-    ct_file_status st;
-    ct_reader *r = NULL;
-    stats_engine *s = NULL;
+    stats_problems p = {path, 0};
     ct_errinfo ei;
     ct_err err;
-    int damaged = 0;
 
     memset(&ei, 0, sizeof ei);
-    if ((err = ct_reader_open(path, &r, &ei)) != CT_OK ||
-        (err = stats_new(opts, &s, &ei)) != CT_OK)
-        goto fatal;
-    for (;;) {
-        memset(&ei, 0, sizeof ei);
-        switch (cli_read_next(r, &rec, &ei)) {
-        case CLI_NEXT_RECORD:
-            if ((err = stats_feed(s, rec, &ei)) != CT_OK)
-                goto fatal;
-            continue;
-        case CLI_NEXT_TRUNCATED:
-            cli_report("stats", path, "warning: ", ei.code, &ei);
-            ct_reader_status(r, &st);
-            stats_note_truncated(s, st.truncated_at, st.complete_end);
-            continue;
-        case CLI_NEXT_DAMAGED:
-            cli_report("stats", path, NULL, ei.code, &ei);
-            stats_note_damaged_chunk(s);
-            damaged = 1;
-            continue;
-        case CLI_NEXT_FATAL:
-            err = ei.code ? ei.code : CT_ERR_IO;
-            goto fatal;
-        case CLI_NEXT_END:
-            break;
-        }
-        break;
+    err = stats_process_file_cb(path, opts, stats_problem, &p, out, &ei);
+    if (err != CT_OK) {
+        cli_report("stats", path, NULL, err, &ei);
+        return -1;
     }
-    memset(&ei, 0, sizeof ei);
-    if ((err = stats_finish(s, &ei)) != CT_OK)
-        goto fatal;
-    ct_reader_close(r);
-    *out = s;
-    return damaged;
-fatal:
-    cli_report("stats", path, NULL, err, &ei);
-    stats_free(s);
-    ct_reader_close(r);
-    return -1;
+    return p.damaged;
 }
 
 static int stats_run(int argc, char **argv)

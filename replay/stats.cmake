@@ -4,6 +4,7 @@
 add_library(ct_stats STATIC
   "${CMAKE_CURRENT_LIST_DIR}/stats/stats_hist.c"
   "${CMAKE_CURRENT_LIST_DIR}/stats/stats_engine.c"
+  "${CMAKE_CURRENT_LIST_DIR}/stats/stats_wire.c"
   "${CMAKE_CURRENT_LIST_DIR}/stats/stats_timeline.c"
   "${CMAKE_CURRENT_LIST_DIR}/stats/stats_results.c"
   "${CMAKE_CURRENT_LIST_DIR}/stats/stats_text.c"

@@ -241,10 +241,12 @@ static int skip_field(const uint8_t *p, size_t avail, uint64_t tag, size_t *used
     }
 }
 
-/* Parse the next record of the loaded chunk. CT_OK with r->rec NULL: chunk finished. */
-static ct_err parse_record(ct_reader *r, ct_errinfo *ei)
+/* Find the next record of the loaded chunk: r->raw/raw_len, r->rec_off, and decode it into
+ * r->rec when `decode`. CT_OK with r->raw NULL: chunk finished. */
+static ct_err parse_record(ct_reader *r, int decode, ct_errinfo *ei)
 {
     r->rec = NULL;
+    r->raw = NULL;
     while (r->data_cur < r->data_len) {
         const uint8_t *p = r->data + r->data_cur;
         size_t avail = r->data_len - r->data_cur, n;
@@ -263,17 +265,22 @@ static ct_err parse_record(ct_reader *r, ct_errinfo *ei)
             return chunk_damage(r, CT_ERR_CORRUPT, "record length runs past the chunk", ei);
         if (len > CT_MAX_RECORD_BYTES)
             return chunk_damage(r, CT_ERR_LIMIT, "record exceeds the 1 MiB record cap", ei);
-        ct_arena_reset(r->arena);
-        r->rec = chimtrace__v1__record__unpack(ct_arena_allocator(r->arena), (size_t)len,
-                                              p + n + m);
-        if (r->rec == NULL)
-            return chunk_damage(r, ct_arena_hit_cap(r->arena) ? CT_ERR_LIMIT : CT_ERR_CORRUPT,
-                                "not a valid chimtrace.v1.Record", ei);
-        if (r->rec->kind_case == CHIMTRACE__V1__RECORD__KIND_EVENT &&
-            r->rec->event->n_block > CT_MAX_BLOCKS_PER_EVENT) {
-            r->rec = NULL;
-            return chunk_damage(r, CT_ERR_LIMIT, "event has more blocks than the cap", ei);
+        if (decode) {
+            ct_arena_reset(r->arena);
+            r->rec = chimtrace__v1__record__unpack(ct_arena_allocator(r->arena), (size_t)len,
+                                                  p + n + m);
+            if (r->rec == NULL)
+                return chunk_damage(r, ct_arena_hit_cap(r->arena) ? CT_ERR_LIMIT
+                                                                  : CT_ERR_CORRUPT,
+                                    "not a valid chimtrace.v1.Record", ei);
+            if (r->rec->kind_case == CHIMTRACE__V1__RECORD__KIND_EVENT &&
+                r->rec->event->n_block > CT_MAX_BLOCKS_PER_EVENT) {
+                r->rec = NULL;
+                return chunk_damage(r, CT_ERR_LIMIT, "event has more blocks than the cap", ei);
+            }
         }
+        r->raw = p + n + m;
+        r->raw_len = (size_t)len;
         r->rec_off = r->data_cur;
         r->data_cur += n + m + (size_t)len;
         r->data_records++;
@@ -286,23 +293,21 @@ static ct_err parse_record(ct_reader *r, ct_errinfo *ei)
     return CT_OK;
 }
 
-ct_err ct_reader_next(ct_reader *r, const Chimtrace__V1__Record **rec, ct_errinfo *ei)
+/* The one iteration of ct_reader_next and ct_reader_next_encoded: CT_OK with r->raw set
+ * (and r->rec when decoding) for a record, CT_OK with r->raw NULL at the end. */
+static ct_err advance(ct_reader *r, int decode, ct_errinfo *ei)
 {
-    *rec = NULL;
     if (r->pending) {
         r->pending = 0;
-        *rec = r->rec;
         return CT_OK;
     }
+    r->raw = NULL;
+    r->rec = NULL;
     for (;;) {
         if (r->in_chunk) {
-            ct_err e = parse_record(r, ei);
-            if (e != CT_OK)
+            ct_err e = parse_record(r, decode, ei);
+            if (e != CT_OK || r->raw != NULL)
                 return e;
-            if (r->rec != NULL) {
-                *rec = r->rec;
-                return CT_OK;
-            }
             continue;
         }
         if (r->done)
@@ -336,6 +341,23 @@ ct_err ct_reader_next(ct_reader *r, const Chimtrace__V1__Record **rec, ct_errinf
     }
 }
 
+ct_err ct_reader_next(ct_reader *r, const Chimtrace__V1__Record **rec, ct_errinfo *ei)
+{
+    ct_err e = advance(r, 1, ei);
+
+    *rec = e == CT_OK ? r->rec : NULL;
+    return e;
+}
+
+ct_err ct_reader_next_encoded(ct_reader *r, const uint8_t **bytes, size_t *len, ct_errinfo *ei)
+{
+    ct_err e = advance(r, 0, ei);
+
+    *bytes = e == CT_OK ? r->raw : NULL;
+    *len = e == CT_OK && r->raw ? r->raw_len : 0;
+    return e;
+}
+
 void ct_reader_position(const ct_reader *r, uint64_t *chunk_offset, uint64_t *offset_in_chunk)
 {
     if (chunk_offset != NULL)
@@ -353,5 +375,6 @@ ct_err ct_reader_rewind(ct_reader *r, ct_errinfo *ei)
     r->in_chunk = 0;
     r->pending = 0;
     r->rec = NULL;
+    r->raw = NULL;
     return CT_OK;
 }

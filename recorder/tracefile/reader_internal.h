@@ -45,6 +45,8 @@ struct ct_reader {
     ZSTD_DCtx *dctx;
     ct_arena *arena;
     Chimtrace__V1__Record *rec;      /* last record returned (arena-owned) */
+    const uint8_t *raw;            /* its encoded bytes (inside data), raw_len of them */
+    size_t raw_len;
     uint64_t rec_off;              /* its offset inside the chunk data */
     int pending;                   /* seek left rec to be returned by the next call */
 

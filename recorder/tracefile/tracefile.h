@@ -172,6 +172,13 @@ const Chimtrace__V1__TraceHeader *ct_reader_header(const ct_reader *r);
  * record at the start of chunk 0 is returned like any other record. */
 ct_err ct_reader_next(ct_reader *r, const Chimtrace__V1__Record **rec, ct_errinfo *ei);
 
+/* The same walk as ct_reader_next (same results, damage and truncation reports), but the
+ * record is not decoded: *bytes and *len are its encoded chimtrace.v1.Record bytes, for
+ * callers that scan the wire format themselves (stats' fast path). Borrowed: valid until
+ * the next call on r. *bytes == NULL at the end. The per-event block cap is not checked. */
+ct_err ct_reader_next_encoded(ct_reader *r, const uint8_t **bytes, size_t *len,
+                              ct_errinfo *ei);
+
 /* Byte offset of the chunk holding the record last returned, and the record's byte offset
  * inside that chunk's decompressed data. */
 void ct_reader_position(const ct_reader *r, uint64_t *chunk_offset, uint64_t *offset_in_chunk);

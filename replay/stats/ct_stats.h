@@ -139,6 +139,14 @@ ct_err stats_finish(stats_engine *s, ct_errinfo *ei);
 ct_err stats_process_file(const char *path, const stats_opts *opts, stats_engine **out,
                           ct_errinfo *ei);
 
+/* The same, telling `fn` (may be NULL) about each problem the reader meets on the way, as
+ * it meets it: CT_ERR_TRUNCATED once for a file that ends early, CT_ERR_CORRUPT or
+ * CT_ERR_LIMIT for each damaged chunk or record skipped; `pei` holds the reader's message
+ * (file, byte offset, what was wrong). Reading goes on after each. */
+typedef void (*stats_problem_fn)(void *ctx, ct_err code, const ct_errinfo *pei);
+ct_err stats_process_file_cb(const char *path, const stats_opts *opts, stats_problem_fn fn,
+                             void *ctx, stats_engine **out, ct_errinfo *ei);
+
 /* Bytes the engine holds right now (its own accounting of every allocation it made). */
 size_t stats_memory_bytes(const stats_engine *s);
 

@@ -10,6 +10,7 @@
 
 #include "ct_print.h"
 #include "stats_int.h"
+#include "tracefile.h"
 
 /* ------------------------------------------------------------------------------------ */
 /* Accounted allocation                                                                  */
@@ -127,7 +128,10 @@ ct_err stats_new(const stats_opts *opts, stats_engine **out, ct_errinfo *ei)
     obj_map_init(&s->key_index);
     s->keys[STATS_MAX_KEYS].key = STATS_KEY_OTHER;
     snprintf(s->keys[STATS_MAX_KEYS].label, sizeof s->keys[0].label, "other");
-    if (s->opts.by == STATS_BY_OBJECT && obj_tracker_new(&s->objs) != CT_OK) {
+    /* Room for the largest tree a reader passes (CT_MAX_BLOCKS_PER_EVENT) from the start,
+     * so the engine's memory does not depend on which trees a trace happens to hold. */
+    if ((s->opts.by == STATS_BY_OBJECT && obj_tracker_new(&s->objs) != CT_OK) ||
+        stats_blk_reserve(s, CT_MAX_BLOCKS_PER_EVENT) != CT_OK) {
         stats_free(s);
         return ct_seterr(ei, CT_ERR_NOMEM, CT_NO_OFFSET, "stats: out of memory");
     }
@@ -147,6 +151,7 @@ void stats_free(stats_engine *s)
         chimtrace__v1__trace_header__free_unpacked(s->header, &a);
     }
     stats_release(s, s->pend, s->pend_cap * sizeof *s->pend);
+    stats_release(s, s->blk, s->blk_cap * sizeof *s->blk);
     stats_release(s, s->groups, s->n_groups * sizeof *s->groups);
     stats_release(s, s->status_order, s->n_status * sizeof *s->status_order);
     obj_map_fini(&s->key_index);
@@ -243,12 +248,12 @@ static unsigned fold_op(int op)
     return op >= 0 && op < STATS_MAX_OPS ? (unsigned)op : STATS_MAX_OPS - 1;
 }
 
-static unsigned state_mask(const Chimtrace__V1__Event *ev)
+static unsigned state_mask(const stats_ev *ev)
 {
     unsigned m = 0;
     for (size_t i = 0; i < ev->n_block; i++) {
-        uint32_t t = ev->block[i]->header_type;
-        if (!ev->block[i]->has_header_type)
+        uint32_t t = ev->blk[i].type;
+        if (!ev->blk[i].has_type)
             continue;
         m |= t >= 1 && t <= 4     ? STATS_STATE_NEIGHBOR
              : t >= 5 && t <= 8   ? STATS_STATE_PATH4
@@ -280,7 +285,7 @@ static uint64_t fnv(const char *t)
 }
 
 /* The key index (0..STATS_MAX_KEYS) for an instance that starts with `ev`. */
-static ct_err key_of(stats_engine *s, const Chimtrace__V1__Event *ev, unsigned op, uint32_t *out)
+static ct_err key_of(stats_engine *s, const stats_ev *ev, unsigned op, uint32_t *out)
 {
     char label[sizeof s->keys[0].label];
     uint64_t key;
@@ -358,11 +363,11 @@ static ct_err add_span(stats_engine *s, uint32_t key, stats_span sp, uint64_t fr
 /* ------------------------------------------------------------------------------------ */
 /* Feeding                                                                               */
 
-static void count_statuses(stats_engine *s, const Chimtrace__V1__Event *ev, unsigned op)
+static void count_statuses(stats_engine *s, const stats_ev *ev, unsigned op)
 {
     int nic = ev->edge == CHIMTRACE__V1__EDGE__EDGE_COMPLETION_IN_BELOW;
     for (size_t i = 0; i < ev->n_block; i++) {
-        const Chimtrace__V1__Block *b = ev->block[i];
+        const stats_blk *b = &ev->blk[i];
         if (!b->has_status)
             continue;
         uint64_t h = stats_mix(((uint64_t)op << 32) | b->status);
@@ -386,7 +391,7 @@ static void count_statuses(stats_engine *s, const Chimtrace__V1__Event *ev, unsi
 }
 
 /* An event whose op_id is not pending. */
-static ct_err start_instance(stats_engine *s, const Chimtrace__V1__Event *ev, unsigned op,
+static ct_err start_instance(stats_engine *s, const stats_ev *ev, unsigned op,
                              unsigned e, uint64_t ts)
 {
     stats_pending *p;
@@ -423,7 +428,7 @@ static ct_err start_instance(stats_engine *s, const Chimtrace__V1__Event *ev, un
     return CT_OK;
 }
 
-static ct_err feed_event(stats_engine *s, const Chimtrace__V1__Event *ev)
+ct_err stats_feed_view(stats_engine *s, const stats_ev *ev)
 {
     const obj_identity *ids;
     uint64_t ts;
@@ -434,8 +439,8 @@ static ct_err feed_event(stats_engine *s, const Chimtrace__V1__Event *ev)
     s->events++;
     if (ev->has_seq && ev->seq > s->max_seq)
         s->max_seq = ev->seq;
-    ts = ev->has_ts_ns ? ev->ts_ns : s->tl.last_ts;
-    if (ev->has_ts_ns) {
+    ts = ev->has_ts ? ev->ts_ns : s->tl.last_ts;
+    if (ev->has_ts) {
         if (!s->have_ts || ts < s->min_ts)
             s->min_ts = ts;
         if (!s->have_ts || ts > s->max_ts)
@@ -443,7 +448,7 @@ static ct_err feed_event(stats_engine *s, const Chimtrace__V1__Event *ev)
         s->have_ts = 1;
     }
     s->truncated_trees += ev->tree_truncated;
-    if (s->objs && obj_tracker_feed(s->objs, ev, &ids) != CT_OK)
+    if (s->objs && (!ev->full || obj_tracker_feed(s->objs, ev->full, &ids) != CT_OK))
         return CT_ERR_NOMEM;
     stats_tl_advance(&s->tl, ts);
     if (!ev->has_op_id || !ev->has_edge || ev->edge < 1 || ev->edge > 4) {
@@ -501,9 +506,56 @@ static ct_err keep_header(stats_engine *s, const Chimtrace__V1__TraceHeader *h)
     return s->header ? CT_OK : CT_ERR_NOMEM;
 }
 
+ct_err stats_blk_reserve(stats_engine *s, size_t n)
+{
+    if (n <= s->blk_cap)
+        return CT_OK;
+    size_t cap = s->blk_cap ? s->blk_cap : 64;
+    while (cap < n)
+        cap *= 2;
+    stats_blk *b = stats_alloc(s, cap * sizeof *b);
+    if (!b)
+        return CT_ERR_NOMEM;
+    stats_release(s, s->blk, s->blk_cap * sizeof *s->blk);
+    s->blk = b;
+    s->blk_cap = cap;
+    return CT_OK;
+}
+
+/* The engine's view of a decoded event. */
+static ct_err view_of(stats_engine *s, const Chimtrace__V1__Event *e, stats_ev *v)
+{
+    if (stats_blk_reserve(s, e->n_block) != CT_OK)
+        return CT_ERR_NOMEM;
+    for (size_t i = 0; i < e->n_block; i++) {
+        const Chimtrace__V1__Block *b = e->block[i];
+        s->blk[i] = (stats_blk){b->status, b->header_type, (uint8_t)b->has_status,
+                                (uint8_t)b->has_header_type};
+    }
+    *v = (stats_ev){.seq = e->seq, .ts_ns = e->ts_ns, .op_id = e->op_id, .ring = e->ring,
+                    .edge = (uint32_t)e->edge, .op = (int32_t)e->op,
+                    .has_seq = (uint8_t)e->has_seq, .has_ts = (uint8_t)e->has_ts_ns,
+                    .has_ring = (uint8_t)e->has_ring, .has_op = (uint8_t)e->has_op,
+                    .has_edge = (uint8_t)e->has_edge, .has_op_id = (uint8_t)e->has_op_id,
+                    .tree_truncated = (uint8_t)(e->has_tree_truncated && e->tree_truncated),
+                    .n_block = e->n_block, .blk = s->blk, .full = e};
+    return CT_OK;
+}
+
+void stats_feed_loss(stats_engine *s, int has_count, uint64_t count, int has_last,
+                     uint64_t last_seq)
+{
+    uint64_t last = has_last ? last_seq : s->max_seq;
+    s->loss_records++;
+    s->lost_events += has_count ? count : 0;
+    if (last > s->loss_seq)
+        s->loss_seq = last;
+}
+
 ct_err stats_feed(stats_engine *s, const Chimtrace__V1__Record *rec, ct_errinfo *ei)
 {
     ct_err err = CT_OK;
+    stats_ev v;
     if (!s || !rec)
         return ct_seterr(ei, CT_ERR_ARG, CT_NO_OFFSET, "stats_feed: NULL argument");
     if (s->finished)
@@ -511,15 +563,12 @@ ct_err stats_feed(stats_engine *s, const Chimtrace__V1__Record *rec, ct_errinfo 
     s->records++;
     switch (rec->kind_case) {
     case CHIMTRACE__V1__RECORD__KIND_EVENT:
-        err = feed_event(s, rec->event);
+        if ((err = view_of(s, rec->event, &v)) == CT_OK)
+            err = stats_feed_view(s, &v);
         break;
     case CHIMTRACE__V1__RECORD__KIND_LOSS: {
         const Chimtrace__V1__Loss *l = rec->loss;
-        uint64_t last = l->has_last_seq ? l->last_seq : s->max_seq;
-        s->loss_records++;
-        s->lost_events += l->has_count ? l->count : 0;
-        if (last > s->loss_seq)
-            s->loss_seq = last;
+        stats_feed_loss(s, l->has_count, l->count, l->has_last_seq, l->last_seq);
         break;
     }
     case CHIMTRACE__V1__RECORD__KIND_HEADER:

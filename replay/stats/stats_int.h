@@ -93,6 +93,25 @@ typedef struct stats_group_ref {
     uint32_t span;
 } stats_group_ref;
 
+/* One block as the engine reads it. */
+typedef struct stats_blk {
+    uint32_t status, type;
+    uint8_t has_status, has_type;
+} stats_blk;
+
+/* An event as the engine reads it: only what pairing, keys and status counts need. Made
+ * from a decoded Event (stats_feed) or straight from the encoded bytes (stats_wire.c, the
+ * fast path of stats_process_file), so both paths run the same engine code. */
+typedef struct stats_ev {
+    uint64_t seq, ts_ns, op_id;
+    uint32_t ring, edge;
+    int32_t op;
+    uint8_t has_seq, has_ts, has_ring, has_op, has_edge, has_op_id, tree_truncated;
+    size_t n_block;
+    const stats_blk *blk;
+    const Chimtrace__V1__Event *full;   /* the decoded event; NULL on the fast path */
+} stats_ev;
+
 struct stats_engine {
     stats_opts opts;
     size_t mem;                /* bytes allocated and still held */
@@ -130,6 +149,10 @@ struct stats_engine {
     int truncated;
     uint64_t truncated_at, complete_end;
 
+    /* the blocks of the event being fed (grows to the largest tree seen) */
+    stats_blk *blk;
+    size_t blk_cap;
+
     /* after finish */
     stats_group_ref *groups;
     size_t n_groups;
@@ -139,6 +162,21 @@ struct stats_engine {
 
 void *stats_alloc(stats_engine *s, size_t bytes);    /* zeroed; counted in s->mem */
 void stats_release(stats_engine *s, void *p, size_t bytes);
+
+/* Room for n blocks in s->blk. CT_ERR_NOMEM. */
+ct_err stats_blk_reserve(stats_engine *s, size_t n);
+
+/* Feed one event view (both paths end here), or a Loss record's fields. */
+ct_err stats_feed_view(stats_engine *s, const stats_ev *ev);
+void stats_feed_loss(stats_engine *s, int has_count, uint64_t count, int has_last,
+                     uint64_t last_seq);
+
+/* The fast path: one encoded Record. Events are scanned from the wire; any other record,
+ * or anything the scanner does not expect, is decoded with protobuf-c and fed whole.
+ * *damaged is set when the record is not a valid Record (or exceeds the block cap): the
+ * caller counts it like a damaged chunk. */
+ct_err stats_feed_encoded(stats_engine *s, const uint8_t *buf, size_t len, int *damaged,
+                          ct_errinfo *ei);
 
 void stats_tl_advance(stats_timeline *t, uint64_t ts);    /* integrate depth up to ts */
 void stats_tl_mark(stats_timeline *t, int event, int completion);

@@ -284,25 +284,52 @@ int stats_timeline_get(const stats_engine *s, size_t i, stats_time_bucket *o)
 /* ------------------------------------------------------------------------------------ */
 /* A whole file                                                                          */
 
-static ct_err feed_file(stats_engine *s, ct_reader *r, ct_errinfo *ei)
+/* Every record of r into s, problems reported to fn. The fast path (encoded records scanned
+ * by stats_wire.c) serves every grouping but workload-object, whose object tracker needs
+ * decoded events. */
+static ct_err feed_file(stats_engine *s, ct_reader *r, stats_problem_fn fn, void *ctx,
+                        ct_errinfo *ei)
 {
-    const Chimtrace__V1__Record *rec;
+    const Chimtrace__V1__Record *rec = NULL;
+    const uint8_t *raw = NULL;
+    size_t len;
     ct_file_status st;
+    ct_errinfo pei;
     ct_err err;
+    int fast = s->objs == NULL, damaged;
 
     for (;;) {
-        err = ct_reader_next(r, &rec, ei);
-        if (err == CT_OK && !rec)
+        memset(&pei, 0, sizeof pei);
+        err = fast ? ct_reader_next_encoded(r, &raw, &len, &pei) : ct_reader_next(r, &rec, &pei);
+        if (err == CT_OK && !(fast ? (const void *)raw : (const void *)rec))
             break;
         if (err == CT_OK) {
-            if ((err = stats_feed(s, rec, ei)) != CT_OK)
+            damaged = 0;
+            err = fast ? stats_feed_encoded(s, raw, len, &damaged, ei) : stats_feed(s, rec, ei);
+            if (err != CT_OK)
                 return err;
+            if (damaged) {   /* a record the reader did not decode and protobuf-c refused */
+                uint64_t chunk, off;
+                ct_reader_position(r, &chunk, &off);
+                ct_seterr(&pei, CT_ERR_CORRUPT, chunk, "byte %llu: record at byte %llu of "
+                          "the chunk's data: not a valid chimtrace.v1.Record (skipped)",
+                          (unsigned long long)chunk, (unsigned long long)off);
+                stats_note_damaged_chunk(s);
+                if (fn)
+                    fn(ctx, CT_ERR_CORRUPT, &pei);
+            }
         } else if (err == CT_ERR_TRUNCATED) {
             ct_reader_status(r, &st);
             stats_note_truncated(s, st.truncated_at, st.complete_end);
+            if (fn)
+                fn(ctx, err, &pei);
         } else if (err == CT_ERR_CORRUPT || err == CT_ERR_LIMIT) {
             stats_note_damaged_chunk(s);
+            if (fn)
+                fn(ctx, err, &pei);
         } else {
+            if (ei)
+                *ei = pei;
             return err;
         }
     }
@@ -312,8 +339,8 @@ static ct_err feed_file(stats_engine *s, ct_reader *r, ct_errinfo *ei)
     return CT_OK;
 }
 
-ct_err stats_process_file(const char *path, const stats_opts *opts, stats_engine **out,
-                          ct_errinfo *ei)
+ct_err stats_process_file_cb(const char *path, const stats_opts *opts, stats_problem_fn fn,
+                             void *ctx, stats_engine **out, ct_errinfo *ei)
 {
     ct_reader *r = NULL;
     stats_engine *s = NULL;
@@ -324,7 +351,8 @@ ct_err stats_process_file(const char *path, const stats_opts *opts, stats_engine
     *out = NULL;
     if ((err = stats_new(opts, &s, ei)) != CT_OK)
         return err;
-    if ((err = ct_reader_open(path, &r, ei)) == CT_OK && (err = feed_file(s, r, ei)) == CT_OK)
+    if ((err = ct_reader_open(path, &r, ei)) == CT_OK &&
+        (err = feed_file(s, r, fn, ctx, ei)) == CT_OK)
         err = stats_finish(s, ei);
     ct_reader_close(r);
     if (err != CT_OK) {
@@ -333,4 +361,10 @@ ct_err stats_process_file(const char *path, const stats_opts *opts, stats_engine
     }
     *out = s;
     return CT_OK;
+}
+
+ct_err stats_process_file(const char *path, const stats_opts *opts, stats_engine **out,
+                          ct_errinfo *ei)
+{
+    return stats_process_file_cb(path, opts, NULL, NULL, out, ei);
 }
