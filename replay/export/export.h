@@ -3,14 +3,15 @@
  *
  * The output is the object form {"displayTimeUnit":"ns","traceEvents":[...],"metadata":{...}}.
  * Every state-operation instance (one op_id: request-in, request-out, completion-in,
- * completion-out) becomes one "X" complete event for its whole life (end to end) with its
- * three stages nested inside it on the same track: "IM in->down" (edge 1 -> 2),
- * "NIC down->completion-in" (2 -> 3) and "IM return completion-in->up" (3 -> 4).
- * Tracks: one process per shim ring (lane) of the instance's first event, and in it one
- * thread per "slot"; a slot holds one instance at a time, so concurrent instances sit on
- * different slots and the events of one (pid, tid) nest properly. Slots are handed out
- * lowest first, at most `max_slots` per lane; an instance that finds every slot busy is
- * written as an async "b"/"e" pair instead (id = op_id), which needs no nesting.
+ * completion-out) becomes "X" complete events on per-edge tracks: one for its whole life
+ * (end to end, named after the operation), and one for each stage on that stage's own
+ * track: "IM in->down" (edge 1 -> 2), "NIC down->completion-in" (2 -> 3) and "IM return
+ * completion-in->up" (3 -> 4). Tracks: one process per shim ring (lane) of the instance's
+ * first event; in it, each "slot" is four threads ("operations N", "operations N: IM
+ * in->down", ": NIC ...", ": IM return ..."). A slot holds one instance at a time, so
+ * concurrent instances sit on different slots and the events of one (pid, tid) never
+ * overlap. Slots are handed out lowest first, at most `max_slots` per lane; an instance
+ * that finds every slot busy is written as an async "b"/"e" pair instead (id = op_id).
  * Losses, truncation, damaged chunks and the run summary are global instant events
  * ("i", scope "g") on process 0; the trace header goes to "metadata" and to process 0's
  * name. Timestamps are the trace's ts_ns (ns since the trace's clock origin) written as
@@ -47,7 +48,7 @@ typedef struct export_result {
     uint64_t evicted;            /* ... written early because max_pending was reached */
     uint64_t odd_events;         /* duplicate edges, operation changed within an op_id */
     uint64_t loss_records, lost_events;
-    uint64_t lanes, tracks;      /* processes and slot threads used */
+    uint64_t lanes, tracks;      /* processes, and threads used (4 per slot) */
     uint64_t json_events;        /* entries written to traceEvents */
     int truncated;               /* the input ended early (an instant event says where) */
     uint64_t truncated_at, complete_end;

@@ -1,10 +1,11 @@
 /* export_chrome.c - the streaming Trace Event Format writer (export.h): gathers the four
  * edges of each operation instance, gives the instance a track slot when it starts and
- * writes it - end to end, with its stages nested inside - when its last edge arrives.
+ * writes it when its last edge arrives: end to end on the slot's first track, and each
+ * stage (IM in->down, NIC, return) on the slot's track for that edge pair.
  *
  * Why slots are taken at the first edge and kept until the last: a slot is free for a new
  * instance only when nothing on it is pending and its last event ended at or before the new
- * one's start, so the events of one (pid, tid) never overlap except by nesting. Later edges
+ * one's start, so the events of one (pid, tid) never overlap. Later edges
  * are clamped to the instance's start, so odd clocks cannot break that either.
  */
 #include <inttypes.h>
@@ -123,11 +124,17 @@ static int32_t slot_take(export_chrome *x, ex_lane *l, uint64_t start, uint32_t 
     uint32_t s = l->nslot++;
     l->slot[s].holder = holder;
     l->slot[s].busy_until = 0;
-    x->res.tracks++;
-    char name[48];
-    snprintf(name, sizeof name, "operations %" PRIu32, s + 1);
-    ex_meta_name(x, "thread_name", ex_lane_pid(l), s + 1, name);
-    ex_meta_sort(x, "thread_sort_index", ex_lane_pid(l), s + 1, s + 1);
+    x->res.tracks += EX_TRACKS_PER_SLOT;
+    for (unsigned st = 0; st < EX_TRACKS_PER_SLOT; st++) {
+        char name[64];
+        uint32_t tid = ex_slot_tid(s, st);
+        if (st == 0)
+            snprintf(name, sizeof name, "operations %" PRIu32, s + 1);
+        else
+            snprintf(name, sizeof name, "operations %" PRIu32 ": %s", s + 1, ex_stage_name[st]);
+        ex_meta_name(x, "thread_name", ex_lane_pid(l), tid, name);
+        ex_meta_sort(x, "thread_sort_index", ex_lane_pid(l), tid, tid);
+    }
     return (int32_t)s;
 }
 

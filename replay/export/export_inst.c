@@ -1,7 +1,7 @@
 /* export_inst.c - one operation instance as Trace Event Format events: the end-to-end
  * complete event with its args (operation, object identity, per-block and overall status,
- * seq numbers, stage latencies) and the stage events nested in it, or, when the instance
- * got no slot, the same as async b/e events keyed by its op_id.
+ * seq numbers, stage latencies) and each stage on its slot's track for that edge pair, or,
+ * when the instance got no slot, the same as async b/e events keyed by its op_id.
  *
  * Overall status: the root block's (block 0) status at the last completion edge seen, which
  * is what NdisMXxxComplete hands up; "pending" when no completion edge was recorded.
@@ -11,7 +11,7 @@
 
 #include "export_int.h"
 
-static const char *const stage_name[5] = {
+const char *const ex_stage_name[5] = {
     NULL, "IM in->down", "NIC down->completion-in", "IM return completion-in->up", NULL};
 static const char *const stage_key[5] = {NULL, "im_request", "nic", "im_return", NULL};
 static const char *const edge_key[5] = {NULL, "req_in", "req_out", "cmpl_in", "cmpl_out"};
@@ -105,7 +105,7 @@ static void e2e_args(FILE *f, const ex_inst *in, const uint64_t *t)
         fprintf(f, ",\"blocks_listed\":%u", EX_BLOCKS);
 }
 
-/* Edge times made monotone from the instance's start, so stages nest in the whole. */
+/* Edge times made monotone from the instance's start, so stages lie within the whole. */
 static void clamp_times(const ex_inst *in, uint64_t *t, int *first, int *last)
 {
     uint64_t prev = in->start;
@@ -122,8 +122,9 @@ static void clamp_times(const ex_inst *in, uint64_t *t, int *first, int *last)
 }
 
 static void write_slot(export_chrome *x, const ex_inst *in, const uint64_t *t, int first,
-                       int last, uint32_t pid, uint32_t tid)
+                       int last, uint32_t pid, uint32_t slot)
 {
+    uint32_t tid = ex_slot_tid(slot, 0);
     const char *name = ct_print_op_name((int)in->op);
     uint64_t dur = t[last] - t[first];
     event_head(x, name, "operation", 'X', t[first], &dur, pid, tid, NULL);
@@ -133,7 +134,8 @@ static void write_slot(export_chrome *x, const ex_inst *in, const uint64_t *t, i
         if (!(in->have & (1u << e)) || !(in->have & (1u << (e + 1))))
             continue;
         uint64_t d = t[e + 1] - t[e];
-        event_head(x, stage_name[e], "stage", 'X', t[e], &d, pid, tid, NULL);
+        event_head(x, ex_stage_name[e], "stage", 'X', t[e], &d, pid, ex_slot_tid(slot, (unsigned)e),
+                   NULL);
         common_args(x->out, in);
         fprintf(x->out, ",\"from_seq\":%" PRIu64 ",\"to_seq\":%" PRIu64 "}}", in->seq[e],
                 in->seq[e + 1]);
@@ -151,10 +153,10 @@ static void write_async(export_chrome *x, const ex_inst *in, const uint64_t *t, 
     for (int e = 1; e <= 3; e++) {
         if (!(in->have & (1u << e)) || !(in->have & (1u << (e + 1))))
             continue;
-        event_head(x, stage_name[e], "stage", 'b', t[e], NULL, pid, 0, &in->op_id);
+        event_head(x, ex_stage_name[e], "stage", 'b', t[e], NULL, pid, 0, &in->op_id);
         common_args(x->out, in);
         fputs("}}", x->out);
-        event_head(x, stage_name[e], "stage", 'e', t[e + 1], NULL, pid, 0, &in->op_id);
+        event_head(x, ex_stage_name[e], "stage", 'e', t[e + 1], NULL, pid, 0, &in->op_id);
         fputs("}}", x->out);
     }
     event_head(x, name, "operation", 'e', t[last], NULL, pid, 0, &in->op_id);
@@ -171,7 +173,7 @@ void ex_inst_write(export_chrome *x, ex_inst *in)
     x->res.incomplete += (in->have & 0x1e) != 0x1e;
     if (in->slot >= 0) {
         ex_slot *s = &l->slot[in->slot];
-        write_slot(x, in, t, first, last, ex_lane_pid(l), (uint32_t)in->slot + 1);
+        write_slot(x, in, t, first, last, ex_lane_pid(l), (uint32_t)in->slot);
         s->busy_until = t[last];
         s->holder = EX_NONE;
     } else {

@@ -71,6 +71,17 @@ struct export_chrome {
     ct_err err;
 };
 
+/* Each slot is four tracks (threads) of its lane: the whole operation, then one per edge
+ * pair (IM in->down, NIC, return), so every stage has its own row under its operation. */
+#define EX_TRACKS_PER_SLOT 4u
+static inline uint32_t ex_slot_tid(uint32_t slot, unsigned stage /* 0 = whole, 1..3 */)
+{
+    return slot * EX_TRACKS_PER_SLOT + 1 + stage;
+}
+
+/* Stage names (index = the edge a stage starts at: 1 IM, 2 NIC, 3 return). */
+extern const char *const ex_stage_name[5];
+
 static inline uint32_t ex_lane_pid(const ex_lane *l)
 {
     return l->ring + 1;         /* pid 0 is the trace itself */

@@ -8,7 +8,8 @@ Usage: export_check.py CHIMTRACE TRACE JSON [--expect-loss] [--expect-truncation
 Parses JSON with Python's json module (numbers as Decimal, so ts/dur compare exactly) and
 checks the Trace Event Format rules the Perfetto UI and chrome://tracing rely on: the
 object form with a traceEvents list; every X event has name/ph/ts/dur/pid/tid with
-dur >= 0; the X events of one (pid, tid) are disjoint or nested; metadata names every
+dur >= 0; the X events of one (pid, tid) are disjoint or nested; each stage sits on its
+own per-edge-pair track inside its operation's span; metadata names every
 process and thread used; instant events have a scope; async b/e events pair up. Then
 against the trace itself (read with `chimtrace dump --format jsonl`): one operation
 event per state-operation instance (op_id), with its op and object identity in args;
@@ -115,6 +116,32 @@ def check_nesting(tracks):
             stack.append((ts + dur, i))
 
 
+def check_stages(events):
+    """Per-edge tracks: each stage X event sits on its own track (not its operation's), in
+    the same process, within its operation's [ts, ts + dur], and the three stage names of
+    one slot never share a track."""
+    whole, track_names = {}, collections.defaultdict(set)
+    for e in events:
+        if e.get("ph") == "X" and e.get("cat") == "operation":
+            whole[e["args"]["op_id"]] = e
+    for i, e in enumerate(events):
+        if e.get("ph") != "X" or e.get("cat") != "stage":
+            continue
+        op = whole.get(e["args"].get("op_id"))
+        if op is None:
+            fail("event %d: stage of op_id %s without its operation" % (i, e["args"].get("op_id")))
+            continue
+        if (e["pid"], e["tid"]) == (op["pid"], op["tid"]) or e["pid"] != op["pid"]:
+            fail("event %d: stage %r not on a track of its own in its operation's process"
+                 % (i, e["name"]))
+        if ns(e["ts"]) < ns(op["ts"]) or ns(e["ts"]) + ns(e["dur"]) > ns(op["ts"]) + ns(op["dur"]):
+            fail("event %d: stage %r outside its operation" % (i, e["name"]))
+        track_names[(e["pid"], e["tid"])].add(e["name"])
+    for key, names in track_names.items():
+        if len(names) != 1:
+            fail("track %s holds stages %s: one edge pair per track" % (key, sorted(names)))
+
+
 def trace_facts(chimtrace, trace):
     out = subprocess.run([chimtrace, "dump", trace, "--format", "jsonl"],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=False)
@@ -176,6 +203,7 @@ def main(argv):
     events = check_structure(doc)
     tracks = check_events(events)
     check_nesting(tracks)
+    check_stages(events)
     if trace != "-":  # "-": a hand-made document, structure checks only
         ops, lost = trace_facts(chimtrace, trace)
         check_against_trace(events, ops, lost, argv[4:])

@@ -1,7 +1,7 @@
 /* export_test.c - `chimtrace export --chrome`: Trace Event Format JSON from traces.
  *
- * Hand-fed records pin the track design down (exact microsecond times, stages nested in
- * their instance, overlapping instances on separate slots and slots reused, async pairs
+ * Hand-fed records pin the track design down (exact microsecond times, each stage on its
+ * edge-pair track, overlapping instances on separate slots and slots reused, async pairs
  * when slots run out, incomplete and evicted instances, escaping); whole files go through
  * the CLI and tests/e2e/export_check.py, which parses the JSON with Python's json module
  * and checks structure, nesting, track names and the instance count against the trace:
@@ -134,7 +134,7 @@ static int count(const char *hay, const char *needle)
     return n;
 }
 
-Test(export, instance_is_one_complete_event_with_its_stages_nested_in_exact_us)
+Test(export, instance_is_one_complete_event_with_each_stage_on_its_edge_track_in_exact_us)
 {
     doc d;
     doc_open(&d, NULL, NULL);
@@ -150,15 +150,17 @@ Test(export, instance_is_one_complete_event_with_its_stages_nested_in_exact_us)
     cr_expect(strstr(j, "\"latency_ns\":{\"im_request\":499,\"nic\":50000,\"im_return\":502,"
                         "\"end_to_end\":51001},\"complete\":true") != NULL);
     cr_expect(strstr(j, "\"name\":\"IM in->down\",\"cat\":\"stage\",\"ph\":\"X\",\"ts\":1.001,"
-                        "\"dur\":0.499,\"pid\":3,\"tid\":1") != NULL);
+                        "\"dur\":0.499,\"pid\":3,\"tid\":2") != NULL);
     cr_expect(strstr(j, "\"name\":\"NIC down->completion-in\",\"cat\":\"stage\",\"ph\":\"X\","
-                        "\"ts\":1.500,\"dur\":50.000") != NULL);
+                        "\"ts\":1.500,\"dur\":50.000,\"pid\":3,\"tid\":3") != NULL);
     cr_expect(strstr(j, "\"name\":\"IM return completion-in->up\",\"cat\":\"stage\",\"ph\":\"X\","
-                        "\"ts\":51.500,\"dur\":0.502") != NULL);
+                        "\"ts\":51.500,\"dur\":0.502,\"pid\":3,\"tid\":4") != NULL);
     cr_expect(strstr(j, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":3,\"tid\":0,\"args\":"
                         "{\"name\":\"ring 2\"}}") != NULL);
     cr_expect(strstr(j, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":3,\"tid\":1,\"args\":"
                         "{\"name\":\"operations 1\"}}") != NULL);
+    cr_expect(strstr(j, "{\"name\":\"thread_name\",\"ph\":\"M\",\"pid\":3,\"tid\":3,\"args\":"
+                        "{\"name\":\"operations 1: NIC down->completion-in\"}}") != NULL);
     cr_expect_eq(d.res.instances, 1);
     cr_expect_eq(d.res.incomplete, 0);
     free(d.buf);
@@ -186,12 +188,12 @@ Test(export, overlapping_instances_take_separate_slots_and_free_ones_are_reused)
     cr_expect(strstr(j, "\"name\":\"TERMINATE\",\"cat\":\"operation\",\"ph\":\"X\",\"ts\":0.000,"
                         "\"dur\":100.000,\"pid\":1,\"tid\":1") != NULL, "%s", j);
     cr_expect(strstr(j, "\"name\":\"TERMINATE\",\"cat\":\"operation\",\"ph\":\"X\",\"ts\":50.000,"
-                        "\"dur\":100.000,\"pid\":1,\"tid\":2") != NULL);
+                        "\"dur\":100.000,\"pid\":1,\"tid\":5") != NULL);
     cr_expect(strstr(j, "\"name\":\"QUERY\",\"cat\":\"operation\",\"ph\":\"X\",\"ts\":120.000,"
                         "\"dur\":10.000,\"pid\":1,\"tid\":1") != NULL);
     cr_expect(strstr(j, "\"name\":\"UPDATE\",\"cat\":\"operation\",\"ph\":\"X\",\"ts\":150.000,"
                         "\"dur\":50.000,\"pid\":1,\"tid\":1") != NULL);
-    cr_expect_eq(d.res.tracks, 2);
+    cr_expect_eq(d.res.tracks, 8, "two slots of four tracks");
     cr_expect_eq(d.res.incomplete, 2, "D and C lack edges 2 and 3");
     cr_expect_eq(count(j, "\"complete\":false"), 2);
     cr_expect_eq(count(j, "\"cat\":\"stage\""), 6, "A and B have three stages, C and D none");
