@@ -136,17 +136,37 @@ cli_next cli_read_next(ct_reader *r, const Chimtrace__V1__Record **rec, ct_errin
     }
 }
 
-int cli_take_file(const char *verb, const char *arg, int only_files, const char **path)
+int cli_scan_args(const char *verb, int argc, char **argv, cli_option_fn opt, void *ctx,
+                  const char **files, size_t min_files, size_t max_files, const char *what)
 {
-    if (!only_files && arg[0] == '-' && arg[1] != '\0')
-        return cli_usage_error(verb, "unknown option '%s'", arg), -1;
-    if (*path)
-        return cli_usage_error(verb, "one FILE only ('%s' and '%s')", *path, arg), -1;
-    *path = arg;
-    return 0;
-}
+    size_t n = 0;
+    int only_files = 0;
 
-int cli_need_file(const char *verb, const char *path)
-{
-    return path ? 0 : (cli_usage_error(verb, "missing FILE"), -1);
+    for (int i = 1; i < argc; i++) {
+        int m;
+
+        if (!only_files && cli_is_help(argv[i]))
+            return 1;
+        if (!only_files && strcmp(argv[i], "--") == 0) {
+            only_files = 1;
+            continue;
+        }
+        if (!only_files && (m = opt(ctx, argc, argv, &i)) != 0) {
+            if (m < 0)
+                return -1;
+            continue;
+        }
+        if (!only_files && argv[i][0] == '-' && argv[i][1] != '\0')
+            return cli_usage_error(verb, "unknown option '%s'", argv[i]), -1;
+        if (n == max_files)
+            return max_files == 1
+                       ? cli_usage_error(verb, "one %s only ('%s' and '%s')", what, files[0],
+                                         argv[i])
+                       : cli_usage_error(verb, "%s only, got '%s' too", what, argv[i]),
+                   -1;
+        files[n++] = argv[i];
+    }
+    if (n < min_files)
+        return cli_usage_error(verb, "missing %s", what), -1;
+    return 0;
 }

@@ -63,14 +63,18 @@ int cli_parse_u64(const char *verb, const char *what, const char *text, uint64_t
 /* Parse --format's value; `allowed` is a mask of cli_format values. */
 int cli_parse_format(const char *verb, const char *text, unsigned allowed, cli_format *out);
 
-/* The last step of a single-FILE verb's option loop, for an argument no option matched:
- * before "--", anything starting with '-' (but "-" itself) is an unknown option; otherwise
- * it is the FILE, and a second one is an error. Stores it in *path. 0, or -1 after
- * printing the usage error. */
-int cli_take_file(const char *verb, const char *arg, int only_files, const char **path);
+/* A verb's own options: look at argv[*i]; 1 when it was one (consumed, *i advanced past
+ * any value), 0 when it is not, -1 after printing a usage error. */
+typedef int (*cli_option_fn)(void *ctx, int argc, char **argv, int *i);
 
-/* After the loop: "missing FILE" when *path is still NULL. 0, or -1 (printed). */
-int cli_need_file(const char *verb, const char *path);
+/* The one argument loop of the trace verbs. -h/--help returns 1 at once; "--" ends the
+ * options; each other argument is offered to `opt`, and what it does not take is an
+ * unknown option (when it starts with '-', "-" itself excepted) or a FILE. FILEs go to
+ * files[0..max_files); fewer than min_files or more than max_files is a usage error,
+ * worded with `what` ("FILE", or "two traces, A (expected) and B (got)"). Returns 0, 1
+ * for help, or -1 after printing the error. */
+int cli_scan_args(const char *verb, int argc, char **argv, cli_option_fn opt, void *ctx,
+                  const char **files, size_t min_files, size_t max_files, const char *what);
 
 /* "chimtrace <verb>: <message>" plus "Try 'chimtrace <verb> --help'."; returns
  * CLI_EXIT_ERROR. */

@@ -94,8 +94,9 @@ static int parse_pct(const char *v, double *out)
 }
 
 /* One option at argv[*i]; 1 consumed, 0 not an option of ours, -1 error (reported). */
-static int parse_option(int argc, char **argv, int *i, diff_args *a)
+static int parse_option(void *ctx, int argc, char **argv, int *i)
 {
+    diff_args *a = ctx;
     const char *v;
     uint64_t n;
     int m;
@@ -133,34 +134,12 @@ static int parse_option(int argc, char **argv, int *i, diff_args *a)
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to go on. */
 static int diff_parse(int argc, char **argv, diff_args *a)
 {
-    int only_files = 0, n_paths = 0;
     memset(a, 0, sizeof *a);
     diff_opts_init(&a->opts);
     diff_trace_opts_init(&a->topts);
     a->opts.ignore = a->ignore;
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if (!only_files && cli_is_help(argv[i]))
-            return 1;
-        if (!only_files && strcmp(argv[i], "--") == 0) {
-            only_files = 1;
-            continue;
-        }
-        if (!only_files && (m = parse_option(argc, argv, &i, a)) != 0) {
-            if (m < 0)
-                return -1;
-            continue;
-        }
-        if (!only_files && argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("diff", "unknown option '%s'", argv[i]), -1;
-        if (n_paths == 2)
-            return cli_usage_error("diff", "two traces only (A and B), got '%s' too", argv[i]),
-                   -1;
-        a->path[n_paths++] = argv[i];
-    }
-    if (n_paths < 2)
-        return cli_usage_error("diff", "expected two traces, A (expected) and B (got)"), -1;
-    return 0;
+    return cli_scan_args("diff", argc, argv, parse_option, a, a->path, 2, 2,
+                         "two traces (A and B)");
 }
 
 /* With --format json, an error is a JSON document too (DIFF_JSON.md). */

@@ -43,8 +43,9 @@ typedef struct dump_args {
 } dump_args;
 
 /* One option at argv[*i]: 1 taken, 0 not an option of dump, -1 error (reported). */
-static int dump_option(int argc, char **argv, int *i, dump_args *a)
+static int dump_option(void *ctx, int argc, char **argv, int *i)
 {
+    dump_args *a = ctx;
     const char *v;
     int m;
 
@@ -72,29 +73,12 @@ static int dump_option(int argc, char **argv, int *i, dump_args *a)
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to go on. */
 static int dump_parse(int argc, char **argv, dump_args *a)
 {
-    int only_files = 0;
+    int rc;
 
     memset(a, 0, sizeof *a);
     a->format = CLI_FORMAT_TEXT;
-    for (int i = 1; i < argc; i++) {
-        int m = 0;
-
-        if (!only_files && cli_is_help(argv[i]))
-            return 1;
-        if (!only_files && strcmp(argv[i], "--") == 0) {
-            only_files = 1;
-            continue;
-        }
-        if (!only_files && (m = dump_option(argc, argv, &i, a)) != 0) {
-            if (m < 0)
-                return -1;
-            continue;
-        }
-        if (cli_take_file("dump", argv[i], only_files, &a->path) < 0)
-            return -1;
-    }
-    if (cli_need_file("dump", a->path) < 0)
-        return -1;
+    if ((rc = cli_scan_args("dump", argc, argv, dump_option, a, &a->path, 1, 1, "FILE")))
+        return rc;
     if (a->has_seq && a->has_time) {
         cli_usage_error("dump", "--from-seq and --from-time cannot be combined");
         return -1;

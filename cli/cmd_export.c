@@ -59,8 +59,9 @@ typedef struct export_args {
     export_opts opts;
 } export_args;
 
-static int export_option(int argc, char **argv, int *i, export_args *a)
+static int export_option(void *ctx, int argc, char **argv, int *i)
 {
+    export_args *a = ctx;
     const char *v;
     uint64_t n;
     int m;
@@ -88,23 +89,9 @@ static int export_parse(int argc, char **argv, export_args *a)
 {
     memset(a, 0, sizeof *a);
     export_opts_init(&a->opts);
-    for (int i = 1, only_files = 0; i < argc; i++) {
-        if (!only_files && cli_is_help(argv[i]))
-            return 1;
-        if (!only_files && strcmp(argv[i], "--") == 0) {
-            only_files = 1;
-            continue;
-        }
-        int m = only_files ? 0 : export_option(argc, argv, &i, a);
-        if (m < 0)
-            return -1;
-        if (m > 0)
-            continue;
-        if (cli_take_file("export", argv[i], only_files, &a->in) < 0)
-            return -1;
-    }
-    if (cli_need_file("export", a->in) < 0)
-        return -1;
+    int rc = cli_scan_args("export", argc, argv, export_option, a, &a->in, 1, 1, "FILE");
+    if (rc)
+        return rc;
     if (a->out == NULL)
         return cli_usage_error("export", "no output format given: --chrome OUT.json"), -1;
     return 0;

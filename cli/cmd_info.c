@@ -36,35 +36,24 @@ typedef struct info_args {
     cli_format format;
 } info_args;
 
+static int info_option(void *ctx, int argc, char **argv, int *i)
+{
+    info_args *a = ctx;
+    const char *val;
+    int m = cli_opt_value("info", argc, argv, i, "--format", &val);
+
+    if (m <= 0)
+        return m;
+    return cli_parse_format("info", val, CLI_FORMAT_TEXT | CLI_FORMAT_JSON, &a->format) < 0
+               ? -1 : 1;
+}
+
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to go on. */
 static int info_parse(int argc, char **argv, info_args *a)
 {
-    int only_files = 0;
-
     a->path = NULL;
     a->format = CLI_FORMAT_TEXT;
-    for (int i = 1; i < argc; i++) {
-        const char *val;
-        int m;
-
-        if (!only_files && cli_is_help(argv[i]))
-            return 1;
-        if (!only_files && strcmp(argv[i], "--") == 0) {
-            only_files = 1;
-            continue;
-        }
-        if (!only_files && (m = cli_opt_value("info", argc, argv, &i, "--format", &val))) {
-            if (m < 0 || cli_parse_format("info", val, CLI_FORMAT_TEXT | CLI_FORMAT_JSON,
-                                          &a->format) < 0)
-                return -1;
-            continue;
-        }
-        if (cli_take_file("info", argv[i], only_files, &a->path) < 0)
-            return -1;
-    }
-    if (cli_need_file("info", a->path) < 0)
-        return -1;
-    return 0;
+    return cli_scan_args("info", argc, argv, info_option, a, &a->path, 1, 1, "FILE");
 }
 
 /* Count every record; remember the truncation message. -1 on a fatal read error. */

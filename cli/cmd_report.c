@@ -40,55 +40,37 @@ typedef struct report_args {
     report_opts opts;
 } report_args;
 
+static int report_option(void *ctx, int argc, char **argv, int *i)
+{
+    report_args *a = ctx;
+    const char *val;
+    int m;
+
+    if ((m = cli_opt_value("report", argc, argv, i, "-o", &val)) ||
+        (m = cli_opt_value("report", argc, argv, i, "--output", &val)))
+        return m < 0 ? -1 : (a->out = val, 1);
+    if ((m = cli_opt_value("report", argc, argv, i, "--by", &val))) {
+        if (m > 0 && stats_by_parse(val, &a->opts.by) < 0)
+            return cli_usage_error("report", "--by: expected op, edge, state-type, cpu or "
+                                   "workload-object, got '%s'", val), -1;
+        return m;
+    }
+    if ((m = cli_opt_value("report", argc, argv, i, "--title", &val)))
+        return m < 0 ? -1 : (a->opts.title = val, 1);
+    return 0;
+}
+
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to go on. */
 static int report_parse(int argc, char **argv, report_args *a)
 {
-    int only_files = 0;
+    int rc;
 
     memset(a, 0, sizeof *a);
     report_opts_init(&a->opts);
-    for (int i = 1; i < argc; i++) {
-        const char *val;
-        int m;
-
-        if (!only_files && cli_is_help(argv[i]))
-            return 1;
-        if (!only_files && strcmp(argv[i], "--") == 0) {
-            only_files = 1;
-            continue;
-        }
-        if (!only_files && ((m = cli_opt_value("report", argc, argv, &i, "-o", &val)) ||
-                            (m = cli_opt_value("report", argc, argv, &i, "--output", &val)))) {
-            if (m < 0)
-                return -1;
-            a->out = val;
-            continue;
-        }
-        if (!only_files && (m = cli_opt_value("report", argc, argv, &i, "--by", &val))) {
-            if (m < 0)
-                return -1;
-            if (stats_by_parse(val, &a->opts.by) < 0) {
-                cli_usage_error("report", "--by: expected op, edge, state-type, cpu or "
-                                "workload-object, got '%s'", val);
-                return -1;
-            }
-            continue;
-        }
-        if (!only_files && (m = cli_opt_value("report", argc, argv, &i, "--title", &val))) {
-            if (m < 0)
-                return -1;
-            a->opts.title = val;
-            continue;
-        }
-        if (cli_take_file("report", argv[i], only_files, &a->path) < 0)
-            return -1;
-    }
-    if (cli_need_file("report", a->path) < 0)
-        return -1;
-    if (!a->out) {
-        cli_usage_error("report", "missing -o OUT.html");
-        return -1;
-    }
+    if ((rc = cli_scan_args("report", argc, argv, report_option, a, &a->path, 1, 1, "FILE")))
+        return rc;
+    if (!a->out)
+        return cli_usage_error("report", "missing -o OUT.html"), -1;
     return 0;
 }
 

@@ -113,8 +113,9 @@ static int parse_pct_list(const char *text, stats_cmp_opts *c)
 }
 
 /* One option of the verb; 1 consumed, 0 not ours, -1 usage error (reported). */
-static int stats_option(int argc, char **argv, int *i, stats_args *a)
+static int stats_option(void *ctx, int argc, char **argv, int *i)
 {
+    stats_args *a = ctx;
     const char *v;
     uint64_t n;
     int m;
@@ -181,34 +182,14 @@ static int stats_option(int argc, char **argv, int *i, stats_args *a)
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to go on. */
 static int stats_parse(int argc, char **argv, stats_args *a)
 {
-    int only_files = 0;
+    int rc;
 
     memset(a, 0, sizeof *a);
     a->format = CLI_FORMAT_TEXT;
     stats_opts_init(&a->opts);
     stats_cmp_opts_init(&a->cmp);
-    for (int i = 1; i < argc; i++) {
-        int m;
-        if (!only_files && cli_is_help(argv[i]))
-            return 1;
-        if (!only_files && strcmp(argv[i], "--") == 0) {
-            only_files = 1;
-            continue;
-        }
-        if (!only_files && (m = stats_option(argc, argv, &i, a)) != 0) {
-            if (m < 0)
-                return -1;
-            continue;
-        }
-        if (!only_files && argv[i][0] == '-' && argv[i][1] != '\0')
-            return cli_usage_error("stats", "unknown option '%s'", argv[i]), -1;
-        if (a->path)
-            return cli_usage_error("stats", "one FILE only ('%s' and '%s'); compare two with "
-                                            "--baseline", a->path, argv[i]), -1;
-        a->path = argv[i];
-    }
-    if (!a->path)
-        return cli_usage_error("stats", "missing FILE"), -1;
+    if ((rc = cli_scan_args("stats", argc, argv, stats_option, a, &a->path, 1, 1, "FILE")))
+        return rc;
     if (a->cmp_option && !a->baseline)
         return cli_usage_error("stats", "%s applies to a comparison: add --baseline OLD",
                                a->cmp_option), -1;

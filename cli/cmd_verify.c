@@ -50,41 +50,27 @@ typedef struct verify_args {
     uint64_t max;
 } verify_args;
 
+static int verify_option(void *ctx, int argc, char **argv, int *i)
+{
+    verify_args *a = ctx;
+    const char *val;
+    int m;
+
+    if ((m = cli_opt_value("verify", argc, argv, i, "--format", &val)))
+        return m < 0 || cli_parse_format("verify", val, CLI_FORMAT_TEXT | CLI_FORMAT_JSON,
+                                         &a->format) < 0 ? -1 : 1;
+    if ((m = cli_opt_value("verify", argc, argv, i, "--max", &val)))
+        return m < 0 || cli_parse_u64("verify", "--max", val, 0, 1000000, &a->max) < 0 ? -1 : 1;
+    return 0;
+}
+
 /* Returns -1 on a usage error (already reported), 1 for --help, 0 to go on. */
 static int verify_parse(int argc, char **argv, verify_args *a)
 {
-    int only_files = 0;
-
     a->path = NULL;
     a->format = CLI_FORMAT_TEXT;
     a->max = VERIFY_DEFAULT_MAX;
-    for (int i = 1; i < argc; i++) {
-        const char *val;
-        int m;
-
-        if (!only_files && cli_is_help(argv[i]))
-            return 1;
-        if (!only_files && strcmp(argv[i], "--") == 0) {
-            only_files = 1;
-            continue;
-        }
-        if (!only_files && (m = cli_opt_value("verify", argc, argv, &i, "--format", &val))) {
-            if (m < 0 || cli_parse_format("verify", val, CLI_FORMAT_TEXT | CLI_FORMAT_JSON,
-                                          &a->format) < 0)
-                return -1;
-            continue;
-        }
-        if (!only_files && (m = cli_opt_value("verify", argc, argv, &i, "--max", &val))) {
-            if (m < 0 || cli_parse_u64("verify", "--max", val, 0, 1000000, &a->max) < 0)
-                return -1;
-            continue;
-        }
-        if (cli_take_file("verify", argv[i], only_files, &a->path) < 0)
-            return -1;
-    }
-    if (cli_need_file("verify", a->path) < 0)
-        return -1;
-    return 0;
+    return cli_scan_args("verify", argc, argv, verify_option, a, &a->path, 1, 1, "FILE");
 }
 
 /* The findings listed in the report: the first `max` of each level. */
