@@ -36,14 +36,9 @@ static char *record(char *buf, const char *name, const char *workload, const cha
 
 /* Strict JSON; checks DIFF_JSON.md's keys and types; prints the values asked for. */
 static const char json_check_py[] =
-    "import json, sys\n"
-    "def no_dup(pairs):\n"
-    "    keys = [k for k, _ in pairs]\n"
-    "    if len(keys) != len(set(keys)): raise ValueError('duplicate key')\n"
-    "    return dict(pairs)\n"
-    "def bad(c): raise ValueError('non-standard constant ' + c)\n"
+    CLI_PY_STRICT_JSON
     "text = open(sys.argv[1], encoding='utf-8').read()\n"
-    "o = json.loads(text, object_pairs_hook=no_dup, parse_constant=bad)\n"
+    "o = strict(text)\n"
     "assert text.endswith('}\\n') and text.count('\\n') == 1, 'one document, one line'\n"
     "I, S, B, N, L, D = int, str, bool, type(None), list, dict\n"
     "def has(d, spec, where):\n"

@@ -45,14 +45,9 @@ static char *python_check(const char *script, const char *json)
 }
 
 static const char stats_json_py[] =
-    "import json, sys\n"
-    "def no_dup(pairs):\n"
-    "    keys = [k for k, _ in pairs]\n"
-    "    if len(keys) != len(set(keys)): raise ValueError('duplicate key')\n"
-    "    return dict(pairs)\n"
-    "def bad(c): raise ValueError('non-standard constant ' + c)\n"
+    CLI_PY_STRICT_JSON
     "text = open(sys.argv[1]).read()\n"
-    "o = json.loads(text, object_pairs_hook=no_dup, parse_constant=bad)\n"
+    "o = strict(text)\n"
     "assert text.endswith('}\\n') and text.count('\\n') == 1\n"
     "I, F, S, B, N, L, D = int, (int, float), str, bool, type(None), list, dict\n"
     "def has(d, spec, where):\n"
@@ -90,9 +85,9 @@ static const char stats_json_py[] =
     "for g in o['groups']: print(g['label'], g['span'], g['p50_ns'])\n";
 
 static const char baseline_json_py[] =
-    "import json, sys\n"
+    CLI_PY_STRICT_JSON
     "text = open(sys.argv[1]).read()\n"
-    "o = json.loads(text)\n"
+    "o = strict(text)\n"
     "for k in ('stats_json_version', 'kind', 'current', 'baseline', 'by', 'threshold_pct',\n"
     "          'min_delta_ns', 'min_count', 'percentiles', 'uncertain', 'uncertain_reasons',\n"
     "          'rows', 'regressions', 'result'):\n"

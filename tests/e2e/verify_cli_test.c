@@ -11,6 +11,7 @@
 
 #include "tf_helpers.h"
 #include "verify_fixture.h"
+#include "cli_run.h"
 
 #define CHIMTRACE CT_TEST_BINARY_DIR "/cli/chimtrace"
 
@@ -104,12 +105,7 @@ Test(verify_cli, violations_exit_1_and_name_rule_seq_op_edge_and_object)
 }
 
 static const char json_check_py[] =
-    "import json, sys\n"
-    "def no_dup(pairs):\n"
-    "    keys = [k for k, _ in pairs]\n"
-    "    if len(keys) != len(set(keys)): raise ValueError('duplicate key')\n"
-    "    return dict(pairs)\n"
-    "def bad(c): raise ValueError('non-standard constant ' + c)\n"
+    CLI_PY_STRICT_JSON
     "d = json.load(open(sys.argv[1], encoding='utf-8'), object_pairs_hook=no_dup,\n"
     "              parse_constant=bad)\n"
     "seq = int(sys.argv[2])\n"

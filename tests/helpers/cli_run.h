@@ -34,6 +34,18 @@ typedef struct cli_result {
 cli_result cli_run_argv(char *const argv[]);
 void cli_result_free(cli_result *r);
 
+/* The start of every python3 oracle that reads JSON strictly: json.loads with duplicate
+ * keys and NaN/Infinity refused. Concatenate the checks after it:
+ *     static const char check_py[] = CLI_PY_STRICT_JSON "o = strict(text)\n" ...; */
+#define CLI_PY_STRICT_JSON                                                                \
+    "import json, sys\n"                                                                  \
+    "def no_dup(pairs):\n"                                                                \
+    "    keys = [k for k, _ in pairs]\n"                                                  \
+    "    if len(keys) != len(set(keys)): raise ValueError('duplicate key')\n"             \
+    "    return dict(pairs)\n"                                                            \
+    "def bad(c): raise ValueError('non-standard constant ' + c)\n"                        \
+    "def strict(text): return json.loads(text, object_pairs_hook=no_dup, parse_constant=bad)\n"
+
 /* chimtrace with the given arguments. */
 #define RUN(...) cli_run_argv((char *const[]){CHIMTRACE, __VA_ARGS__, NULL})
 
