@@ -763,7 +763,7 @@ static void same_both_ways(const char *path)
 
 Test(stats_file, fast_path_gives_the_decoded_paths_figures_on_every_kind_of_input)
 {
-    char path[256], cut[256];
+    char path[1024], cut[256];
     uint8_t *buf;
     size_t len;
     DIR *d = opendir(CT_TEST_SOURCE_DIR "/traces");
