@@ -43,7 +43,7 @@ static void usage(FILE *out)
           "       chimtrace help VERB\n"
           "       chimtrace --help | --version\n"
           "\n"
-          "Record, inspect and replay traces of the NDIS TCP-chimney offload path.\n"
+          "Record, inspect, replay and time traces of the NDIS TCP-chimney offload path.\n"
           "\n"
           "Verbs:\n", out);
     for (size_t i = 0; i < VERB_COUNT; i++)

@@ -34,7 +34,7 @@ typedef struct export_chrome export_chrome;
 
 typedef struct export_opts {
     uint32_t max_pending;   /* instances in flight kept; 0 = 65536 */
-    uint32_t max_slots;     /* tracks per lane; 0 = 256 */
+    uint32_t max_slots;     /* slots (of 4 tracks) per lane; 0 = 256 */
 } export_opts;
 
 /* What an export saw and wrote. */
