@@ -116,6 +116,7 @@ struct stats_engine {
     stats_opts opts;
     size_t mem;                /* bytes allocated and still held */
     int finished;
+    int pb_nomem;              /* the header copy's allocator failed */
 
     Chimtrace__V1__TraceHeader *header;
     size_t header_bytes;

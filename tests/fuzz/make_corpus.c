@@ -1,12 +1,15 @@
-/* make_corpus.c - writes the reader fuzzer's seed corpus: small valid traces and the
- * shapes a crash leaves (no footer, cut mid-chunk), each a few KB.
+/* make_corpus.c - writes the fuzzers' seed corpora. For reader_fuzz: small valid traces and
+ * the shapes a crash leaves (no footer, cut mid-chunk), each a few KB. For stats_wire_fuzz
+ * (--records): single encoded records of a synthetic trace, one file each.
  *
- * Starting from valid files lets the fuzzer reach chunk, index and record decoding at
- * once instead of first guessing magics and CRCs. Usage: ct_fuzz_corpus DIR
+ * Starting from valid inputs lets the fuzzer reach chunk, index and record decoding at
+ * once instead of first guessing magics and CRCs.
+ * Usage: ct_fuzz_corpus DIR | ct_fuzz_corpus --records DIR
  */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "tf_helpers.h"
@@ -35,10 +38,44 @@ static int write_one(const char *dir, const char *name, uint64_t seed, size_t re
     return rc != 0;
 }
 
+/* Every record of a seeded synthetic trace as its own file (events of every shape, losses,
+ * frames, header, summary). */
+static int write_records(const char *dir)
+{
+    char path[4096];
+    ct_errinfo ei;
+    tf_recs recs;
+    int bad = 0;
+
+    tf_recs_init(&recs);
+    snprintf(path, sizeof path, "%s/source.ctrace.tmp", dir);
+    if (tf_write_synth(path, 7, 64, 0, &recs, NULL, &ei) != CT_OK) {
+        fprintf(stderr, "ct_fuzz_corpus: %s\n", ei.msg);
+        return 1;
+    }
+    unlink(path);
+    for (size_t i = 0; i < recs.n; i++) {
+        size_t len;
+        const uint8_t *b = tf_recs_get(&recs, i, &len);
+        snprintf(path, sizeof path, "%s/record-%03zu.pb", dir, i);
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(b, 1, len, f) != len) {
+            perror(path);
+            bad = 1;
+        }
+        if (f)
+            fclose(f);
+    }
+    tf_recs_free(&recs);
+    return bad;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc == 3 && strcmp(argv[1], "--records") == 0)
+        return write_records(argv[2]);
     if (argc != 2) {
-        fprintf(stderr, "usage: ct_fuzz_corpus DIR\n");
+        fprintf(stderr, "usage: ct_fuzz_corpus DIR | ct_fuzz_corpus --records DIR\n");
         return 2;
     }
     int bad = 0;
