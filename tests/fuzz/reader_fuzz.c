@@ -3,7 +3,8 @@
  * The input becomes a file (a memfd, so no disk I/O) and goes through the reader's whole
  * public surface: open, header, iteration with resync after damage (decoded, and encoded
  * as stats reads it), seeks by seq and by time, rewind, and the chunk list. Crashes,
- * sanitizer reports, leaks and hangs are bugs; error returns are expected. Build: CT_FUZZ=ON with clang (tests/fuzz/CMakeLists.txt).
+ * sanitizer reports, leaks and hangs are bugs; error returns are expected.
+ * Build: CT_FUZZ=ON with clang (tests/fuzz/CMakeLists.txt).
  */
 #define _GNU_SOURCE
 #include <stdint.h>
