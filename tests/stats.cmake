@@ -7,6 +7,11 @@ ct_add_test(stats_test
   LIBS ct_stats ct_tf_helpers m
   LABELS unit stats)
 
+ct_add_test(stats_wire_test
+  SOURCES "${CMAKE_CURRENT_LIST_DIR}/unit/stats_wire_test.c"
+  LIBS ct_stats ct_tf_helpers
+  LABELS unit stats)
+
 ct_add_test(stats_cli_test
   SOURCES "${CMAKE_CURRENT_LIST_DIR}/e2e/stats_cli_test.c"
   LIBS ct_cli_testkit
