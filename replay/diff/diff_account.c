@@ -66,26 +66,10 @@ void diff_acct_free(diff_acct *a)
 /* ------------------------------------------------------------------------------------ */
 /* Per object                                                                            */
 
-static uint64_t identity_hash(const obj_identity *id)
-{
-    uint64_t h = 0xcbf29ce484222325ull;
-    uint8_t b[46];
-    b[0] = (uint8_t)id->kind, b[1] = id->family;
-    b[2] = (uint8_t)id->vlan, b[3] = (uint8_t)(id->vlan >> 8);
-    memcpy(b + 4, id->mac, 6);
-    memcpy(b + 10, id->src, 16);
-    memcpy(b + 26, id->dst, 16);
-    b[42] = (uint8_t)id->lport, b[43] = (uint8_t)(id->lport >> 8);
-    b[44] = (uint8_t)id->rport, b[45] = (uint8_t)(id->rport >> 8);
-    for (size_t i = 0; i < sizeof b; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
-    return h;
-}
-
 static diff_object_result *object_of(diff_run *run, const obj_identity *id)
 {
     diff_acct *a = run->acct;
-    uint64_t h = identity_hash(id), *v = obj_map_get(&a->obj_index, h);
+    uint64_t h = obj_hash(id, OBJ_HASH_SEED), *v = obj_map_get(&a->obj_index, h);
     if (v) {
         diff_object_result *r = &a->objects[*v - 1];
         return obj_cmp(&r->object, id) == 0 ? r : &a->other;

@@ -208,20 +208,9 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 void diff_op_key(d_op *u)
 {
-    uint64_t h = fnv(0xcbf29ce484222325ull, &u->op, sizeof u->op);
-    for (uint32_t i = 0; i < u->n_set; i++) {
-        const obj_identity *id = &u->set[i];
-        uint8_t b[46];
-        b[0] = (uint8_t)id->kind;
-        b[1] = id->family;
-        b[2] = (uint8_t)id->vlan, b[3] = (uint8_t)(id->vlan >> 8);
-        memcpy(b + 4, id->mac, 6);
-        memcpy(b + 10, id->src, 16);
-        memcpy(b + 26, id->dst, 16);
-        b[42] = (uint8_t)id->lport, b[43] = (uint8_t)(id->lport >> 8);
-        b[44] = (uint8_t)id->rport, b[45] = (uint8_t)(id->rport >> 8);
-        h = fnv(h, b, sizeof b);
-    }
+    uint64_t h = fnv(OBJ_HASH_SEED, &u->op, sizeof u->op);
+    for (uint32_t i = 0; i < u->n_set; i++)
+        h = obj_hash(&u->set[i], h);
     u->key = h;
     u->keyed = 1;
 }

@@ -140,6 +140,22 @@ static int cmp_num(unsigned a, unsigned b)
     return a < b ? -1 : a > b;
 }
 
+uint64_t obj_hash(const obj_identity *id, uint64_t h)
+{
+    uint8_t b[46];
+
+    b[0] = (uint8_t)id->kind, b[1] = id->family;
+    b[2] = (uint8_t)id->vlan, b[3] = (uint8_t)(id->vlan >> 8);
+    memcpy(b + 4, id->mac, 6);
+    memcpy(b + 10, id->src, 16);
+    memcpy(b + 26, id->dst, 16);
+    b[42] = (uint8_t)id->lport, b[43] = (uint8_t)(id->lport >> 8);
+    b[44] = (uint8_t)id->rport, b[45] = (uint8_t)(id->rport >> 8);
+    for (size_t i = 0; i < sizeof b; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    return h;
+}
+
 int obj_cmp(const obj_identity *a, const obj_identity *b)
 {
     int c;

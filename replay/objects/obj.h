@@ -38,6 +38,12 @@ int obj_format(const obj_identity *id, char *buf, size_t size);
 /* Total order: kind, then fields. Equal identities compare 0. */
 int obj_cmp(const obj_identity *a, const obj_identity *b);
 
+/* FNV-1a over the identity's fields (a fixed 46-byte encoding, so padding never counts),
+ * continuing from `h`: start with OBJ_HASH_SEED, or chain several identities. Equal
+ * identities hash equal. */
+#define OBJ_HASH_SEED 0xcbf29ce484222325ull
+uint64_t obj_hash(const obj_identity *id, uint64_t h);
+
 typedef struct obj_tracker obj_tracker;
 
 /* Caller frees with obj_tracker_free. */
