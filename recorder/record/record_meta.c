@@ -5,6 +5,7 @@
 #include "record_meta.h"
 
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ct_rng.h"
 
@@ -80,4 +81,20 @@ ct_err ct_record_write_summary(ct_writer *w, const ct_drain_stats *ds, uint64_t 
     rec.kind_case = CHIMTRACE__V1__RECORD__KIND_SUMMARY;
     rec.summary = &s;
     return ct_writer_append(w, &rec, ei);
+}
+
+ct_err ct_record_close_trace(ct_err prior, ct_writer **w, ct_drain **drain, ct_enc **enc,
+                             const char *path, uint64_t *file_bytes, ct_errinfo *ei)
+{
+    ct_err e = ct_writer_close(*w, prior == CT_OK ? ei : NULL);
+    struct stat st;
+
+    *w = NULL;
+    ct_drain_free(*drain);
+    ct_enc_free(*enc);
+    *drain = NULL;
+    *enc = NULL;
+    if (stat(path, &st) == 0)
+        *file_bytes = (uint64_t)st.st_size;
+    return prior != CT_OK ? prior : e;
 }

@@ -12,6 +12,7 @@
 
 #include "chimtrace.pb-c.h"
 #include "drain.h"
+#include "encode.h"
 #include "tracefile.h"
 
 /* Set the fields that name this build: schema version (the writer's format), producer
@@ -28,5 +29,12 @@ void ct_record_uuid(uint64_t seed, uint8_t uuid[16]);
 ct_err ct_record_write_summary(ct_writer *w, const ct_drain_stats *ds, uint64_t frames,
                                const uint64_t *wall_ns, const Chimtrace__V1__KeyValue *notes,
                                size_t nnotes, ct_errinfo *ei);
+
+/* The end of a model run's trace, after its summary: close the writer, free the drain and
+ * the encoder (all three set to NULL), and measure the file at `path` (*file_bytes; left
+ * alone when it cannot be read). `prior` is an error the caller already has: it wins, and
+ * ei is then left as it is. Returns the first error. */
+ct_err ct_record_close_trace(ct_err prior, ct_writer **w, ct_drain **drain, ct_enc **enc,
+                             const char *path, uint64_t *file_bytes, ct_errinfo *ei);
 
 #endif

@@ -58,24 +58,12 @@ ct_err rec_close_outputs(rec_run *r, ct_record_result *res, ct_errinfo *ei)
     ct_writer_stats ws;
     ct_writer_get_stats(r->w, &ws);
     res->records = ws.records;
-    ct_err ce = ct_writer_close(r->w, e == CT_OK ? ei : NULL);
-    r->w = NULL;
-    if (e == CT_OK)
-        e = ce;
+    e = ct_record_close_trace(e, &r->w, &r->drain, &r->enc, r->o->out_path, &res->file_bytes,
+                              ei);
     ct_err pe = ct_pcap_close(r->pcap, e == CT_OK ? ei : NULL);
     r->pcap = NULL;
     if (e == CT_OK)
         e = pe;
-    ct_drain_free(r->drain);
-    ct_enc_free(r->enc);
-    r->drain = NULL;
-    r->enc = NULL;
-    FILE *f = fopen(r->o->out_path, "rb");
-    if (f != NULL) {
-        fseek(f, 0, SEEK_END);
-        res->file_bytes = (uint64_t)ftell(f);
-        fclose(f);
-    }
     res->chunks = ws.chunks + 1; /* the close sealed the last one */
     res->wall_s = rec_wall_s() - r->wall0;
     return e;

@@ -171,22 +171,8 @@ ct_err rp_out_close(rp *r, ct_errinfo *ei)
     ct_drain_stats ds;
     ct_drain_get_stats(r->drain, &ds);
     r->res->duration_ns = ds.last_ts - ds.first_ts;
-    ct_err e = write_summary(r, ei);
-    ct_err ce = ct_writer_close(r->w, e == CT_OK ? ei : NULL);
-    r->w = NULL;
-    if (e == CT_OK)
-        e = ce;
-    ct_drain_free(r->drain);
-    ct_enc_free(r->enc);
-    r->drain = NULL;
-    r->enc = NULL;
-    FILE *f = fopen(r->o->out_path, "rb");
-    if (f != NULL) {
-        fseek(f, 0, SEEK_END);
-        r->res->file_bytes = (uint64_t)ftell(f);
-        fclose(f);
-    }
-    return e;
+    return ct_record_close_trace(write_summary(r, ei), &r->w, &r->drain, &r->enc,
+                                 r->o->out_path, &r->res->file_bytes, ei);
 }
 
 void rp_out_abandon(rp *r)
