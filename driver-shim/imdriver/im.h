@@ -42,6 +42,12 @@ void im_destroy(im_adapter *a);
  * first request. */
 void im_attach(im_adapter *a, NDIS_HANDLE upper_miniport_handle, NDIS_HANDLE lower_binding);
 
+/* An opaque pointer of the embedding code kept with the adapter (the kernel glue's
+ * per-binding state), so a handler that NDIS gives the adapter as its context finds its own
+ * state without a lookup. NULL until set; the IM never reads it. */
+void im_set_owner(im_adapter *a, void *owner);
+void *im_owner(const im_adapter *a);
+
 /* Offload entries (one per offloaded object, or per object being offloaded) and call
  * entries (one per operation in flight) alive in all adapters. */
 uint64_t im_live_offload_entries(void);

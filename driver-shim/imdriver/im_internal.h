@@ -77,6 +77,7 @@ struct im_adapter {
     shim *tracer;
     NDIS_HANDLE upper_miniport_handle;
     NDIS_HANDLE lower_binding;
+    void *owner;                 /* im_set_owner */
     plat_spinlock lock;          /* the two lists; never held across a call into NDIS */
     im_call_entry *calls;
     im_offload_entry *objects;

@@ -98,6 +98,16 @@ void im_attach(im_adapter *a, NDIS_HANDLE upper_miniport_handle, NDIS_HANDLE low
     a->lower_binding = lower_binding;
 }
 
+void im_set_owner(im_adapter *a, void *owner)
+{
+    a->owner = owner;
+}
+
+void *im_owner(const im_adapter *a)
+{
+    return a->owner;
+}
+
 void im_get_stats(const im_adapter *a, im_stats *out)
 {
     out->bad_call_entry = __atomic_load_n(&a->stats.bad_call_entry, __ATOMIC_RELAXED);

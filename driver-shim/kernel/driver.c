@@ -46,7 +46,6 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
 
     plat_memset(&kdrv, 0, sizeof kdrv);
     kdrv.driver_object = DriverObject;
-    plat_spin_init(&kdrv.lock);
 
     kdrv_miniport_characteristics(&mc);
     mc.UnloadHandler = kdrv_unload;
@@ -83,36 +82,4 @@ NTSTATUS DriverEntry(PDRIVER_OBJECT DriverObject, PUNICODE_STRING RegistryPath)
         return status_to_nt(st);
     }
     return STATUS_SUCCESS;
-}
-
-void kdrv_adapter_add(kdrv_adapter *a)
-{
-    plat_spin_acquire(&kdrv.lock);
-    a->next = kdrv.adapters;
-    kdrv.adapters = a;
-    plat_spin_release(&kdrv.lock);
-}
-
-void kdrv_adapter_remove(kdrv_adapter *a)
-{
-    plat_spin_acquire(&kdrv.lock);
-    for (kdrv_adapter **pp = &kdrv.adapters; *pp != NULL; pp = &(*pp)->next) {
-        if (*pp == a) {
-            *pp = a->next;
-            break;
-        }
-    }
-    plat_spin_release(&kdrv.lock);
-}
-
-kdrv_adapter *kdrv_find(NDIS_HANDLE im_context)
-{
-    kdrv_adapter *a;
-    plat_spin_acquire(&kdrv.lock);
-    for (a = kdrv.adapters; a != NULL; a = a->next) {
-        if ((NDIS_HANDLE)a->im == im_context)
-            break;
-    }
-    plat_spin_release(&kdrv.lock);
-    return a;
 }

@@ -27,7 +27,6 @@
 enum { KDRV_EDGE_OFF = 0, KDRV_EDGE_PAUSED, KDRV_EDGE_PAUSING, KDRV_EDGE_RUNNING };
 
 typedef struct kdrv_adapter {
-    struct kdrv_adapter *next;           /* kdrv.adapters */
     im_adapter *im;                      /* the NDIS context of both edges */
     NDIS_HANDLE bind_context;            /* pending bind, for NdisCompleteBindAdapterEx */
     NDIS_HANDLE unbind_context;          /* pending unbind, for NdisCompleteUnbindAdapterEx */
@@ -56,16 +55,18 @@ typedef struct kdrv_globals {
     NDIS_HANDLE device_handle;           /* NdisRegisterDeviceEx */
     PDEVICE_OBJECT device;
     shim *tracer;
-    plat_spinlock lock;                  /* adapters */
-    kdrv_adapter *adapters;
 } kdrv_globals;
 
 extern kdrv_globals kdrv;
 
-/* driver.c: the adapter list. kdrv_find returns NULL for an unknown context. */
-void kdrv_adapter_add(kdrv_adapter *a);
-void kdrv_adapter_remove(kdrv_adapter *a);
-kdrv_adapter *kdrv_find(NDIS_HANDLE im_context);
+/* The binding state of the IM adapter NDIS passes as a handler's context (the IM adapter
+ * serves both edges, im.h): kept with the adapter by im_set_owner at bind, so the data
+ * path finds it without a lookup or a lock. NULL for NULL. NDIS makes no call with a
+ * context after its halt/close, when the adapter is freed. */
+static inline kdrv_adapter *kdrv_find(NDIS_HANDLE im_context)
+{
+    return im_context != NULL ? (kdrv_adapter *)im_owner((const im_adapter *)im_context) : NULL;
+}
 
 /* miniport.c / protocol.c: fill the characteristics NDIS registers. */
 void kdrv_miniport_characteristics(NDIS_MINIPORT_DRIVER_CHARACTERISTICS *c);

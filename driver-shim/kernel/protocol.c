@@ -31,7 +31,6 @@ static NDIS_MEDIUM kdrv_media[] = {0 /* NdisMedium802_3 */};
 
 static void adapter_free(kdrv_adapter *a)
 {
-    kdrv_adapter_remove(a);
     kdrv_dp_unbind(a);
     im_destroy(a->im);
     plat_free(a, KDRV_TAG);
@@ -96,15 +95,16 @@ static NDIS_STATUS ProtocolBindAdapterEx(NDIS_HANDLE ProtocolDriverContext, NDIS
     NDIS_STATUS st = read_upper_binding(a, BindParameters->ProtocolSection);
     if (st == NDIS_STATUS_SUCCESS)
         st = im_create(kdrv.tracer, &a->im);
-    if (st == NDIS_STATUS_SUCCESS)
-        st = kdrv_dp_bind(a);      /* the pool for send clones */
+    if (st == NDIS_STATUS_SUCCESS) {
+        im_set_owner(a->im, a);
+        st = kdrv_dp_bind(a);
+    }      /* the pool for send clones */
     if (st != NDIS_STATUS_SUCCESS) {
         kdrv_dp_unbind(a);
         im_destroy(a->im);
         plat_free(a, KDRV_TAG);
         return st;
     }
-    kdrv_adapter_add(a);
 
     plat_memset(&op, 0, sizeof op);
     op.Header.Type = NDIS_OBJECT_TYPE_OPEN_PARAMETERS;
