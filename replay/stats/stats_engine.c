@@ -278,18 +278,44 @@ static void state_label(unsigned m, char *buf, size_t size)
         snprintf(buf, size, "none");
 }
 
-static uint64_t fnv(const char *t)
+/* The row name of a new key (only built when a key is first seen). */
+static void key_label(const stats_engine *s, const stats_ev *ev, unsigned op, uint64_t key,
+                      char *label, size_t size)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (; *t; t++)
-        h = (h ^ (uint8_t)*t) * 0x100000001b3ull;
-    return h == STATS_KEY_OTHER ? h - 1 : h;
+    const obj_identity *id;
+
+    switch (s->opts.by) {
+    case STATS_BY_OP:
+        snprintf(label, size, "%s", ct_print_op_name((int)op));
+        break;
+    case STATS_BY_EDGE:
+        snprintf(label, size, "all");
+        break;
+    case STATS_BY_STATE_TYPE:
+        state_label((unsigned)key, label, size);
+        break;
+    case STATS_BY_CPU:
+        if (ev->has_ring)
+            snprintf(label, size, "ring %u", ev->ring);
+        else
+            snprintf(label, size, "ring ?");
+        break;
+    default:
+        id = obj_tracker_root(s->objs);
+        if (!id || id->kind == OBJ_NONE)
+            snprintf(label, size, "no object");
+        else
+            obj_format(id, label, size);
+        break;
+    }
 }
 
-/* The key index (0..STATS_MAX_KEYS) for an instance that starts with `ev`. */
+/* The key index (0..STATS_MAX_KEYS) for an instance that starts with `ev`. Keys are cheap
+ * (a value or a hash); the row's label is formatted once, when its key is new. */
 static ct_err key_of(stats_engine *s, const stats_ev *ev, unsigned op, uint32_t *out)
 {
     char label[sizeof s->keys[0].label];
+    const obj_identity *id;
     uint64_t key;
     uint64_t *slot;
 
@@ -303,32 +329,22 @@ static ct_err key_of(stats_engine *s, const stats_ev *ev, unsigned op, uint32_t 
     switch (s->opts.by) {
     case STATS_BY_OP:
         key = op;
-        snprintf(label, sizeof label, "%s", ct_print_op_name((int)op));
         break;
     case STATS_BY_EDGE:
         key = 0;
-        snprintf(label, sizeof label, "all");
         break;
     case STATS_BY_STATE_TYPE:
         key = state_mask(ev);
-        state_label((unsigned)key, label, sizeof label);
         break;
     case STATS_BY_CPU:
         key = ev->has_ring ? ev->ring : 0xFFFFFFFFull;
-        if (ev->has_ring)
-            snprintf(label, sizeof label, "ring %u", ev->ring);
-        else
-            snprintf(label, sizeof label, "ring ?");
         break;
-    default: {
-        const obj_identity *id = obj_tracker_root(s->objs);
-        if (!id || id->kind == OBJ_NONE)
-            snprintf(label, sizeof label, "no object");
-        else
-            obj_format(id, label, sizeof label);
-        key = fnv(label);
+    default:
+        id = obj_tracker_root(s->objs);
+        key = !id || id->kind == OBJ_NONE ? 0 : obj_hash(id, OBJ_HASH_SEED);
+        if (key == STATS_KEY_OTHER)
+            key--;
         break;
-    }
     }
     if ((slot = obj_map_get(&s->key_index, key)) != NULL) {
         *out = (uint32_t)*slot - 1;
@@ -343,6 +359,7 @@ static ct_err key_of(stats_engine *s, const stats_ev *ev, unsigned op, uint32_t 
         return CT_ERR_NOMEM;
     s->keys_total++;
     s->keys[s->n_keys].key = key;
+    key_label(s, ev, op, key, label, sizeof label);
     memcpy(s->keys[s->n_keys].label, label, sizeof label);
     if (s->opts.by == STATS_BY_OP || s->opts.by == STATS_BY_EDGE)
         s->op_key[s->opts.by == STATS_BY_OP ? op : 0] = s->n_keys + 1;

@@ -24,6 +24,8 @@ static int by_weight(const stats_engine *s, uint32_t a, uint32_t b)
     const stats_key *ka = &s->keys[a], *kb = &s->keys[b];
     if (ka->weight != kb->weight)
         return ka->weight > kb->weight ? -1 : 1;
+    if (s->opts.by == STATS_BY_OBJECT)   /* object keys are hashes: ties go by name */
+        return strcmp(ka->label, kb->label);
     return ka->key < kb->key ? -1 : ka->key > kb->key;
 }
 
