@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_outfile.h"
 #include "export.h"
 
 /* The reader's message without its leading "<path>: " (the JSON names no files). */
@@ -85,29 +86,11 @@ ct_err export_chrome_file(const char *in_path, const char *out_path, const expor
         ct_reader_close(r);
         return e;
     }
-    size_t n = strlen(out_path) + 5;
-    char *tmp = malloc(n);
-    if (tmp == NULL) {
-        ct_reader_close(r);
-        return ct_seterr(ei, CT_ERR_NOMEM, CT_NO_OFFSET, "out of memory");
+    ct_outfile of;
+    if ((e = ct_outfile_open(&of, out_path, ei)) == CT_OK) {
+        e = export_stream(r, in_path, out_path, of.f, o, res, ei);
+        e = ct_outfile_close(&of, e, ei);
     }
-    snprintf(tmp, n, "%s.tmp", out_path);
-    FILE *out = fopen(tmp, "w");
-    if (out == NULL) {
-        e = ct_seterr(ei, CT_ERR_IO, CT_NO_OFFSET, "%s: cannot create %s: %s", out_path,
-                      tmp, strerror(errno));
-    } else {
-        e = export_stream(r, in_path, out_path, out, o, res, ei);
-        if (fclose(out) != 0 && e == CT_OK)
-            e = ct_seterr(ei, CT_ERR_IO, CT_NO_OFFSET, "%s: cannot write %s: %s",
-                          out_path, tmp, strerror(errno));
-        if (e == CT_OK && rename(tmp, out_path) != 0)
-            e = ct_seterr(ei, CT_ERR_IO, CT_NO_OFFSET, "%s: cannot rename %s to it: %s",
-                          out_path, tmp, strerror(errno));
-        if (e != CT_OK)
-            remove(tmp);
-    }
-    free(tmp);
     ct_reader_close(r);
     return e;
 }

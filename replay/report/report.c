@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "ct_outfile.h"
 #include "ct_print.h"
 #include "report.h"
 #include "report_int.h"
@@ -373,8 +374,7 @@ ct_err report_write_file(const char *trace_path, const char *out_path, const rep
 {
     stats_opts so;
     stats_engine *s = NULL;
-    char *tmp;
-    FILE *f;
+    ct_outfile of;
     ct_err e;
 
     stats_opts_init(&so);
@@ -383,29 +383,13 @@ ct_err report_write_file(const char *trace_path, const char *out_path, const rep
     e = stats_process_file(trace_path, &so, &s, ei);
     if (e != CT_OK)
         return e;
-    tmp = malloc(strlen(out_path) + 5);
-    if (!tmp) {
-        stats_free(s);
-        return ct_seterr(ei, CT_ERR_NOMEM, 0, "%s: out of memory", out_path);
+    if ((e = ct_outfile_open(&of, out_path, ei)) == CT_OK) {
+        e = report_write_html(of.f, s, trace_path, o);
+        if (e != CT_OK)
+            ct_seterr(ei, e, CT_NO_OFFSET, "%s: %s", of.tmp,
+                      e == CT_ERR_IO ? "write failed" : ct_strerror(e));
+        e = ct_outfile_close(&of, e, ei);
     }
-    sprintf(tmp, "%s.tmp", out_path);
-    f = fopen(tmp, "w");
-    if (!f) {
-        e = ct_seterr(ei, CT_ERR_IO, 0, "%s: cannot create: %s", tmp, strerror(errno));
-        goto out;
-    }
-    e = report_write_html(f, s, trace_path, o);
-    if (fclose(f) != 0 && e == CT_OK)
-        e = CT_ERR_IO;
-    if (e == CT_OK && rename(tmp, out_path) != 0)
-        e = ct_seterr(ei, CT_ERR_IO, 0, "%s: cannot rename into place: %s", out_path,
-                      strerror(errno));
-    else if (e != CT_OK)
-        ct_seterr(ei, e, 0, "%s: %s", tmp, e == CT_ERR_IO ? "write failed" : ct_strerror(e));
-    if (e != CT_OK)
-        remove(tmp);
-out:
-    free(tmp);
     stats_free(s);
     return e;
 }
