@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "tracefile.h"
 
 static void frame_start(uint8_t *out, uint32_t payload, const char *tag)
 {
@@ -113,18 +114,3 @@ size_t ct_varint_put(uint8_t *out, uint64_t v)
     return n;
 }
 
-size_t ct_varint_get(const uint8_t *in, size_t avail, uint64_t *v)
-{
-    uint64_t r = 0;
-    for (size_t i = 0; i < 10 && i < avail; i++) {
-        uint64_t b = in[i];
-        if (i == 9 && b > 1)
-            return 0; /* more than 64 bits */
-        r |= (b & 0x7F) << (7 * i);
-        if ((b & 0x80) == 0) {
-            *v = r;
-            return i + 1;
-        }
-    }
-    return 0;
-}

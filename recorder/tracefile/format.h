@@ -91,9 +91,8 @@ void ct_index_entry_decode(const uint8_t *in, ct_chunk_rec *c);
 void ct_trailer_encode(uint8_t *out, uint64_t index_offset, uint64_t index_frame_bytes);
 int ct_trailer_decode(const uint8_t *in, uint64_t *index_offset, uint64_t *index_frame_bytes);
 
-/* Protobuf varint helpers. ct_varint_put returns bytes written (<= 10). ct_varint_get
- * returns bytes read, 0 on malformed/overlong input or end of buffer. */
+/* Protobuf varint writer: returns bytes written (<= 10). The reader side, ct_varint_get and
+ * ct_wire_skip, is public (tracefile.h). */
 size_t ct_varint_put(uint8_t *out, uint64_t v);
-size_t ct_varint_get(const uint8_t *in, size_t avail, uint64_t *v);
 
 #endif

@@ -222,25 +222,6 @@ static ct_err chunk_damage(ct_reader *r, ct_err code, const char *why, ct_errinf
                      r->data_records, r->data_cur, why);
 }
 
-/* Skip one non-record field of the Trace message (forward compatibility, FORMAT.md §8). */
-static int skip_field(const uint8_t *p, size_t avail, uint64_t tag, size_t *used)
-{
-    uint64_t v;
-    size_t n;
-    switch (tag & 7) {
-    case 0: n = ct_varint_get(p, avail, &v); *used = n; return n > 0;
-    case 1: *used = 8; return avail >= 8;
-    case 5: *used = 4; return avail >= 4;
-    case 2:
-        n = ct_varint_get(p, avail, &v);
-        if (n == 0 || v > avail - n)
-            return 0;
-        *used = n + (size_t)v;
-        return 1;
-    default: return 0;
-    }
-}
-
 /* Find the next record of the loaded chunk: r->raw/raw_len, r->rec_off, and decode it into
  * r->rec when `decode`. CT_OK with r->raw NULL: chunk finished. */
 static ct_err parse_record(ct_reader *r, int decode, ct_errinfo *ei)
@@ -254,8 +235,9 @@ static ct_err parse_record(ct_reader *r, int decode, ct_errinfo *ei)
         if ((n = ct_varint_get(p, avail, &tag)) == 0 || (tag >> 3) == 0)
             return chunk_damage(r, CT_ERR_CORRUPT, "malformed field tag", ei);
         if (tag != 0x0A) {
-            size_t used;
-            if (!skip_field(p + n, avail - n, tag, &used))
+            /* another field of Trace (forward compatibility, FORMAT.md §8): skipped */
+            size_t used = ct_wire_skip(p + n, avail - n, (unsigned)(tag & 7));
+            if (used == 0)
                 return chunk_damage(r, CT_ERR_CORRUPT, "malformed unknown field", ei);
             r->data_cur += n + used;
             continue;

@@ -179,6 +179,43 @@ ct_err ct_reader_next(ct_reader *r, const Chimtrace__V1__Record **rec, ct_errinf
 ct_err ct_reader_next_encoded(ct_reader *r, const uint8_t **bytes, size_t *len,
                               ct_errinfo *ei);
 
+/* The protobuf wire-format steps the reader itself uses, for callers that scan encoded
+ * records (inline: they sit on hot paths). ct_varint_get: bytes read into *v, 0 on malformed or overlong input (over 64
+ * bits) or the end of the buffer. ct_wire_skip: bytes taken by one field value of wire
+ * type `wt` (0 varint, 1 fixed64, 2 length-delimited, 5 fixed32) at p, 0 when malformed,
+ * past `avail`, or another wire type (groups are not in our schema). */
+static inline size_t ct_varint_get(const uint8_t *in, size_t avail, uint64_t *v)
+{
+    uint64_t r = 0;
+    for (size_t i = 0; i < 10 && i < avail; i++) {
+        uint64_t b = in[i];
+        if (i == 9 && b > 1)
+            return 0; /* more than 64 bits */
+        r |= (b & 0x7F) << (7 * i);
+        if ((b & 0x80) == 0) {
+            *v = r;
+            return i + 1;
+        }
+    }
+    return 0;
+}
+
+static inline size_t ct_wire_skip(const uint8_t *p, size_t avail, unsigned wt)
+{
+    uint64_t v;
+    size_t n;
+
+    switch (wt) {
+    case 0: return ct_varint_get(p, avail, &v);
+    case 1: return avail >= 8 ? 8 : 0;
+    case 5: return avail >= 4 ? 4 : 0;
+    case 2:
+        n = ct_varint_get(p, avail, &v);
+        return n == 0 || v > avail - n ? 0 : n + (size_t)v;
+    default: return 0;
+    }
+}
+
 /* Byte offset of the chunk holding the record last returned, and the record's byte offset
  * inside that chunk's decompressed data. */
 void ct_reader_position(const ct_reader *r, uint64_t *chunk_offset, uint64_t *offset_in_chunk);

@@ -29,35 +29,24 @@ typedef struct wire {
 
 static int get_varint(wire *w, uint64_t *v)
 {
-    uint64_t x = 0;
-    for (unsigned shift = 0; shift < 64 && w->p < w->end; shift += 7) {
-        uint8_t b = *w->p++;
-        x |= (uint64_t)(b & 0x7F) << shift;
-        if (!(b & 0x80)) {
-            *v = x;
-            return 1;
-        }
-    }
-    return 0;
+    size_t n = ct_varint_get(w->p, (size_t)(w->end - w->p), v);
+    w->p += n;
+    return n > 0;
 }
 
-/* Skip a field's value of wire type `wt`; its payload (type 2) is returned in *sub. */
+/* Skip a field's value of wire type `wt`; a length-delimited payload is returned in *sub. */
 static int skip_value(wire *w, unsigned wt, wire *sub)
 {
-    uint64_t v;
-    switch (wt) {
-    case 0: return get_varint(w, &v);
-    case 1: if (w->end - w->p < 8) return 0; w->p += 8; return 1;
-    case 5: if (w->end - w->p < 4) return 0; w->p += 4; return 1;
-    case 2:
-        if (!get_varint(w, &v) || v > (uint64_t)(w->end - w->p))
-            return 0;
-        if (sub)
-            *sub = (wire){w->p, w->p + v};
-        w->p += v;
-        return 1;
-    default: return 0;   /* groups (3, 4) are not in our schema */
+    size_t n = ct_wire_skip(w->p, (size_t)(w->end - w->p), wt);
+    if (n == 0)
+        return 0;
+    if (sub) {   /* wt 2: the payload follows its length varint */
+        uint64_t len;
+        size_t h = ct_varint_get(w->p, n, &len);
+        *sub = (wire){w->p + h, w->p + n};
     }
+    w->p += n;
+    return 1;
 }
 
 /* A Block: header_type and status; everything else skipped. */
